@@ -1,0 +1,37 @@
+# Every target creates .venv when missing; only Python 3.11+ and pip are needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
+
+.PHONY: demo test lint lab sample clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[demo,dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (awsbp)" >/dev/null
+	touch $(STAMP)
+
+demo: $(STAMP)  ## run the whole pipeline on a simulated account; prints the index path
+	$(BIN)/awsbp demo $(LANG_OPT)
+
+test: $(STAMP)  ## the full test suite (what CI runs)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)  ## ruff lint + format check, mypy, notebooks without outputs
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q tests/test_repo.py
+
+lab: $(STAMP)  ## JupyterLab on the notebooks, with the project's kernel
+	$(BIN)/python -m pip install --quiet "jupyterlab>=4.2,<5"
+	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP)  ## regenerate the bundled sample snapshot from the demo account
+	$(BIN)/python -m awsbp.demo.sample
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,170 @@
+"""The catalog: commentary and messages per check, in Japanese and English, kept as Markdown.
+
+``catalog/<lang>/<domain>.md`` holds a domain title (``# …``), an introduction, then one section
+per check (``## BP-VPC-01 Title``) with four subsections: why it matters, what we check, how to
+fix, and messages (``- `reason`: template with {placeholders}``). UI labels live in ``ui.yaml``.
+Like parliament's config, an unknown check id or reason raises: words never go missing silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+from awsbp.findings import Finding
+
+LANGS = ("ja", "en")
+SECTIONS = {
+    "why": {"en": "Why it matters", "ja": "なぜ重要か"},
+    "check": {"en": "What we check", "ja": "確認内容"},
+    "fix": {"en": "How to fix", "ja": "対処方法"},
+    "messages": {"en": "Messages", "ja": "メッセージ"},
+}
+CHECK_HEADING = re.compile(r"^## (BP-[A-Z]+-\d+)\s+(.+)$")
+MESSAGE_LINE = re.compile(r"^- `([a-z0-9_]+)`:\s*(.+)$")
+
+
+class CatalogError(KeyError):
+    """A check, section or message is missing from the catalog."""
+
+
+@dataclass
+class CheckText:
+    id: str
+    title: str
+    why: str = ""
+    check: str = ""
+    fix: str = ""
+    messages: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def remediation(self) -> str:
+        """The first paragraph of 'how to fix', as a one-paragraph summary for exports."""
+        for para in self.fix.split("\n\n"):
+            text = para.strip()
+            if text and not text.startswith(("```", "#", "-", "|")):
+                return " ".join(text.split())
+        return ""
+
+
+@dataclass
+class DomainText:
+    domain: str
+    title: str
+    intro: str
+    checks: dict[str, CheckText]
+
+
+def parse_domain(domain: str, lang: str, text: str) -> DomainText:
+    """Parse one catalog file (format in the module docstring)."""
+    section_names = {v[lang]: k for k, v in SECTIONS.items()}
+    title, intro_lines = domain, []
+    checks: dict[str, CheckText] = {}
+    current: CheckText | None = None
+    part: str | None = None
+    buffer: list[str] = []
+    in_code = False
+
+    def flush() -> None:
+        if current is not None and part is not None:
+            body = "\n".join(buffer).strip()
+            if part == "messages":
+                for line in body.splitlines():
+                    m = MESSAGE_LINE.match(line.strip())
+                    if m:
+                        current.messages[m.group(1)] = m.group(2).strip()
+            else:
+                setattr(current, part, body)
+        buffer.clear()
+
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        if not in_code and line.startswith("# ") and current is None and not intro_lines:
+            title = line[2:].strip()
+            continue
+        m = CHECK_HEADING.match(line) if not in_code else None
+        if m:
+            flush()
+            current = checks.setdefault(m.group(1), CheckText(m.group(1), m.group(2).strip()))
+            part = None
+            continue
+        if not in_code and line.startswith("### ") and current is not None:
+            flush()
+            name = line[4:].strip()
+            if name not in section_names:
+                raise CatalogError(f"{lang}/{domain}.md: unknown section {name!r} under {current.id}")
+            part = section_names[name]
+            continue
+        if current is None:
+            intro_lines.append(line)
+        else:
+            buffer.append(line)
+    flush()
+    return DomainText(domain, title, "\n".join(intro_lines).strip(), checks)
+
+
+@cache
+def _ui() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(files("awsbp.catalog").joinpath("ui.yaml").read_text(encoding="utf-8"))
+
+
+class Catalog:
+    """All words of one language."""
+
+    def __init__(self, lang: str = "ja"):
+        if lang not in LANGS:
+            raise CatalogError(f"language {lang!r} is not available; use one of {', '.join(LANGS)}")
+        self.lang = lang
+        self._domains: dict[str, DomainText] = {}
+
+    def domain(self, name: str) -> DomainText:
+        if name not in self._domains:
+            path = files("awsbp.catalog").joinpath(self.lang, f"{name}.md")
+            if not path.is_file():
+                raise CatalogError(f"no catalog for domain {name!r} in {self.lang}")
+            self._domains[name] = parse_domain(name, self.lang, path.read_text(encoding="utf-8"))
+        return self._domains[name]
+
+    def check(self, check_id: str) -> CheckText:
+        domain = check_id.split("-")[1].lower()
+        try:
+            return self.domain(domain).checks[check_id]
+        except KeyError:
+            raise CatalogError(f"{check_id} has no section in catalog/{self.lang}/{domain}.md") from None
+
+    def ui(self, key: str, **values: Any) -> str:
+        try:
+            text = _ui()[key][self.lang]
+        except KeyError:
+            raise CatalogError(f"UI label {key!r} missing for {self.lang} in catalog/ui.yaml") from None
+        return text.format(**values) if values else text
+
+    def message(self, finding: Finding) -> str:
+        """The finding's one-line detail in this language, from its reason and evidence."""
+        if finding.reason in ("not_assessed", "check_error"):
+            return self.ui(finding.reason, **finding.evidence)
+        template = self.check(finding.check_id).messages.get(finding.reason)
+        if template is None:
+            raise CatalogError(f"{finding.check_id}: no message for reason {finding.reason!r} in {self.lang}")
+        values = {"resource_id": finding.resource_id, "resource_name": finding.resource_name, **finding.evidence}
+        return template.format_map(_Missing(values))
+
+    def localize(self, findings: list[Finding]) -> list[Finding]:
+        """Fill title, detail and remediation of each finding in this language (in place)."""
+        for finding in findings:
+            text = self.check(finding.check_id)
+            finding.title = text.title
+            finding.detail = self.message(finding)
+            finding.remediation = text.remediation
+        return findings
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "-"

@@ -1,0 +1,556 @@
+"""VPC layout and access control: BP-VPC-01 … BP-VPC-08 (rules in CHECKS.md, words in the catalog)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from awsbp.checks.registry import check, emit
+from awsbp.findings import Finding, Severity, Status
+from awsbp.inventory import WORLD, Inventory, cidr_overlaps, is_private_cidr, rule_ports
+from awsbp.params import Settings
+
+FAIL, PASS, REVIEW = Status.FAIL, Status.PASS, Status.REVIEW
+CRIT, HIGH, MED, LOW, INFO = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFORMATIONAL)
+
+WORKLOAD_APIS = [
+    "ec2.DescribeInstances",
+    "rds.DescribeDBInstances",
+    "elbv2.DescribeLoadBalancers",
+    "elb.DescribeLoadBalancers",
+    "lambda.ListFunctions",
+]
+LAYOUT_APIS = ["ec2.DescribeVpcs", "ec2.DescribeSubnets", "ec2.DescribeRouteTables"]
+SG_APIS = ["ec2.DescribeSecurityGroups", "ec2.DescribeSecurityGroupRules", "ec2.DescribeNetworkInterfaces"]
+
+
+def _vpc_names(inv: Inventory) -> dict[str, str]:
+    return {v["vpc_id"]: v["name"] or v["vpc_id"] for v in inv.vpcs.to_dict("records")}
+
+
+def _join(values: Any, limit: int = 10) -> str:
+    values = [str(v) for v in values]
+    shown = ", ".join(values[:limit])
+    return shown + (f" (+{len(values) - limit})" if len(values) > limit else "") if values else "-"
+
+
+def _subnet_tiers(inv: Inventory) -> dict[str, str]:
+    return dict(zip(inv.subnets["subnet_id"], inv.subnets["tier"], strict=True))
+
+
+def _opens_any(ports: tuple[int, int] | None, wanted: list[int]) -> bool:
+    return ports is not None and any(ports[0] <= p <= ports[1] for p in wanted)
+
+
+def _within(ports: tuple[int, int] | None, allowed: list[int]) -> bool:
+    if ports is None or ports[1] - ports[0] > len(allowed):
+        return False
+    return all(p in allowed for p in range(ports[0], ports[1] + 1))
+
+
+def _world_ingress(inv: Inventory) -> pd.DataFrame:
+    rules = inv.sg_rules
+    return rules[~rules["is_egress"] & rules["cidr"].isin(WORLD)]
+
+
+@check(
+    "BP-VPC-01",
+    domain="vpc",
+    severity=MED,
+    needs=["ec2.DescribeVpcs", *WORKLOAD_APIS],
+)
+def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
+    """Systems per VPC from tags (instances and RDS carry tags); the default VPC should hold nothing."""
+    out = []
+    workloads = inv.workloads
+    for vpc in inv.vpcs.to_dict("records"):
+        name, cid, region = vpc["name"] or vpc["vpc_id"], "BP-VPC-01", vpc["region"]
+        inside = workloads[workloads["vpc_id"] == vpc["vpc_id"]]
+        base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
+        if vpc["is_default"] and len(inside):
+            out.append(
+                emit(
+                    cid,
+                    FAIL,
+                    MED,
+                    region,
+                    "vpc",
+                    vpc["vpc_id"],
+                    "default_vpc_workloads",
+                    **base,
+                    workloads=_join(inside["name"]),
+                    count=len(inside),
+                )
+            )
+            continue
+        tagged = inside[inside["resource_type"].isin(["instance", "db_instance"])]
+        systems = sorted(set(tagged["system"]) - {""})
+        untagged = tagged[tagged["system"] == ""]
+        if len(systems) > 1:
+            out.append(
+                emit(
+                    cid,
+                    FAIL,
+                    MED,
+                    region,
+                    "vpc",
+                    vpc["vpc_id"],
+                    "multiple_systems",
+                    **base,
+                    systems=_join(systems),
+                    count=len(systems),
+                )
+            )
+        if len(untagged):
+            out.append(
+                emit(
+                    cid,
+                    REVIEW,
+                    LOW,
+                    region,
+                    "vpc",
+                    vpc["vpc_id"],
+                    "untagged_workloads",
+                    **base,
+                    untagged=_join(untagged["name"]),
+                    count=len(untagged),
+                )
+            )
+        if len(systems) == 1 and not len(untagged):
+            out.append(emit(cid, PASS, MED, region, "vpc", vpc["vpc_id"], "single_system", **base, system=systems[0]))
+        elif not len(inside):
+            out.append(emit(cid, PASS, MED, region, "vpc", vpc["vpc_id"], "no_workloads", **base))
+    return out
+
+
+@check(
+    "BP-VPC-02",
+    domain="vpc",
+    severity=HIGH,
+    needs=[*SG_APIS, "ec2.DescribeVpcs", *WORKLOAD_APIS],
+    refs={
+        "CIS": ["5.2", "5.3"],
+        "FSBP": ["EC2.18", "EC2.19", "EC2.13", "EC2.14"],
+        "Prowler": [
+            "ec2_securitygroup_allow_ingress_from_internet_to_all_ports",
+            "ec2_securitygroup_allow_ingress_from_internet_to_any_port",
+            "ec2_securitygroup_allow_ingress_from_internet_to_high_risk_tcp_ports",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
+        ],
+    },
+)
+def no_world_ingress(inv: Inventory, settings: Settings) -> list[Finding]:
+    """World-open ingress is only for internet-facing load balancers on public ports."""
+    out = []
+    world = _world_ingress(inv)
+    usage = inv.sg_usage
+    for sg in inv.security_groups.to_dict("records"):
+        gid, region, env = sg["group_id"], sg["region"], sg["environment"]
+        base = {"name": sg["name"], "environment": env, "group_id": gid, "group_name": sg["name"]}
+        rules = world[world["group_id"] == gid]
+        users = usage[usage["group_id"] == gid]
+        used_by = _join(users["name"])
+        if not len(rules):
+            out.append(emit("BP-VPC-02", PASS, HIGH, region, "security_group", gid, "no_world_ingress", **base))
+            continue
+        for rule in rules.to_dict("records"):
+            ports = rule_ports(rule["protocol"], rule["from_port"], rule["to_port"])
+            common = {**base, "source": rule["cidr"], "ports": rule["ports"]}
+            rid = rule["rule_id"] or f"{gid}:{rule['cidr']}:{rule['ports']}"
+            if not len(users):
+                out.append(
+                    emit("BP-VPC-02", FAIL, LOW, region, "security_group_rule", rid, "world_open_unattached", **common)
+                )
+            elif users["is_internet_lb"].all() and _within(ports, settings.public_ports):
+                out.append(
+                    emit(
+                        "BP-VPC-02",
+                        PASS,
+                        HIGH,
+                        region,
+                        "security_group_rule",
+                        rid,
+                        "internet_lb_public_port",
+                        **common,
+                        used_by=used_by,
+                    )
+                )
+            else:
+                severity = CRIT if _opens_any(ports, settings.admin_ports) or rule["ports"] == "all" else HIGH
+                if env == "dev":
+                    severity = severity.raised()
+                out.append(
+                    emit(
+                        "BP-VPC-02",
+                        FAIL,
+                        severity,
+                        region,
+                        "security_group_rule",
+                        rid,
+                        "world_open",
+                        **common,
+                        used_by=used_by,
+                    )
+                )
+    return out
+
+
+def _suggest_groups(inv: Inventory, vpc_id: str, cidr: str, exclude: str) -> str:
+    """Security groups of the interfaces whose private addresses fall in ``cidr`` (most used first)."""
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return "-"
+    counts: Counter[str] = Counter()
+    for eni in inv.network_interfaces.to_dict("records"):
+        if eni["vpc_id"] != vpc_id:
+            continue
+        inside = False
+        for ip in eni["private_ips"]:
+            try:
+                inside = inside or ipaddress.ip_address(ip) in net
+            except ValueError:
+                continue
+        if inside:
+            counts.update(g for g in eni["group_ids"] if g != exclude)
+    names = dict(zip(inv.security_groups["group_id"], inv.security_groups["name"], strict=True))
+    return _join([f"{gid} ({names.get(gid, '?')})" for gid, _ in counts.most_common(3)])
+
+
+@check(
+    "BP-VPC-03",
+    domain="vpc",
+    severity=MED,
+    needs=[*SG_APIS, "ec2.DescribeVpcs"],
+)
+def allow_by_security_group(inv: Inventory, settings: Settings) -> list[Finding]:
+    """Internal ingress names source security groups rather than private address ranges."""
+    out = []
+    rules = inv.sg_rules[~inv.sg_rules["is_egress"]]
+    vpc_cidrs = dict(zip(inv.vpcs["vpc_id"], inv.vpcs["cidrs"], strict=True))
+    for sg in inv.security_groups.to_dict("records"):
+        gid, region = sg["group_id"], sg["region"]
+        own = rules[rules["group_id"] == gid]
+        base = {"name": sg["name"], "environment": sg["environment"], "group_id": gid, "group_name": sg["name"]}
+        flagged = 0
+        for rule in own.to_dict("records"):
+            cidr = rule["cidr"]
+            if not cidr or cidr in WORLD:
+                continue
+            if is_private_cidr(cidr) or cidr_overlaps(cidr, vpc_cidrs.get(sg["vpc_id"], [])):
+                flagged += 1
+                rid = rule["rule_id"] or f"{gid}:{cidr}:{rule['ports']}"
+                out.append(
+                    emit(
+                        "BP-VPC-03",
+                        FAIL,
+                        MED,
+                        region,
+                        "security_group_rule",
+                        rid,
+                        "private_cidr_source",
+                        **base,
+                        source=cidr,
+                        ports=rule["ports"],
+                        suggestion=_suggest_groups(inv, sg["vpc_id"], cidr, gid),
+                    )
+                )
+        if not flagged and (own["ref_group_id"] != "").any():
+            out.append(emit("BP-VPC-03", PASS, MED, region, "security_group", gid, "groups_only", **base))
+    return out
+
+
+@check(
+    "BP-VPC-04",
+    domain="vpc",
+    severity=HIGH,
+    needs=[*LAYOUT_APIS, "ec2.DescribeInstances", "ec2.DescribeSecurityGroupRules"],
+    refs={"FSBP": ["EC2.9", "EC2.15"], "Prowler": ["ec2_instance_public_ip", "vpc_subnet_separate_private_public"]},
+)
+def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Finding]:
+    """Servers in private subnets, bastions reviewed, private subnets with egress through NAT."""
+    out = []
+    tiers = _subnet_tiers(inv)
+    subnet_names = dict(zip(inv.subnets["subnet_id"], inv.subnets["name"], strict=True))
+    world = _world_ingress(inv)
+    remote_ports = [22, 3389]
+    for i in inv.instances.to_dict("records"):
+        iid, region, subnet = i["instance_id"], i["region"], i["subnet_id"]
+        base = {
+            "name": i["name"] or iid,
+            "environment": i["environment"],
+            "subnet_name": subnet_names.get(subnet) or subnet or "-",
+            "public_ip": i["public_ip"] or "-",
+        }
+        public = tiers.get(subnet) == "public" or i["has_public_ip"]
+        if i["is_bastion"]:
+            open_rules = world[world["group_id"].isin(i["group_ids"])]
+            exposed = sorted(
+                {
+                    r["ports"]
+                    for r in open_rules.to_dict("records")
+                    if _opens_any(rule_ports(r["protocol"], r["from_port"], r["to_port"]), remote_ports)
+                }
+            )
+            if exposed:
+                out.append(
+                    emit(
+                        "BP-VPC-04",
+                        FAIL,
+                        HIGH,
+                        region,
+                        "instance",
+                        iid,
+                        "bastion_world_admin",
+                        **base,
+                        ports=_join(exposed),
+                    )
+                )
+            else:
+                out.append(emit("BP-VPC-04", REVIEW, LOW, region, "instance", iid, "bastion", **base))
+        elif public:
+            out.append(emit("BP-VPC-04", FAIL, HIGH, region, "instance", iid, "public_instance", **base))
+        else:
+            out.append(emit("BP-VPC-04", PASS, HIGH, region, "instance", iid, "private_instance", **base))
+    instances = inv.instances
+    for s in inv.subnets.to_dict("records"):
+        inside = instances[instances["subnet_id"] == s["subnet_id"]]
+        if s["tier"] == "private" and len(inside) and not s["has_nat_route"]:
+            out.append(
+                emit(
+                    "BP-VPC-04",
+                    REVIEW,
+                    LOW,
+                    s["region"],
+                    "subnet",
+                    s["subnet_id"],
+                    "private_subnet_no_nat",
+                    name=s["name"] or s["subnet_id"],
+                    subnet_name=s["name"] or s["subnet_id"],
+                    instances=_join(inside["name"].where(inside["name"] != "", inside["instance_id"])),
+                )
+            )
+    vpc_names = _vpc_names(inv)
+    bastions = instances[instances["is_bastion"]]
+    for (region, vpc_id), group in bastions.groupby(["region", "vpc_id"]):
+        if len(group) > 1:
+            out.append(
+                emit(
+                    "BP-VPC-04",
+                    REVIEW,
+                    LOW,
+                    str(region),
+                    "vpc",
+                    str(vpc_id),
+                    "multiple_bastions",
+                    name=vpc_names.get(vpc_id, vpc_id),
+                    vpc_name=vpc_names.get(vpc_id, vpc_id),
+                    bastions=_join(group["name"]),
+                    count=len(group),
+                )
+            )
+    return out
+
+
+@check(
+    "BP-VPC-05",
+    domain="vpc",
+    severity=CRIT,
+    needs=["rds.DescribeDBInstances", "rds.DescribeDBSubnetGroups", *LAYOUT_APIS],
+    refs={"CIS": ["2.3.3"], "FSBP": ["RDS.2"], "Prowler": ["rds_instance_no_public_access"]},
+)
+def rds_not_public(inv: Inventory, settings: Settings) -> list[Finding]:
+    """No publicly accessible DB instance; DB subnet groups hold private subnets only."""
+    out = []
+    for d in inv.db_instances.to_dict("records"):
+        common = {"name": d["db_id"], "environment": d["environment"], "arn": d["arn"], "engine": d["engine"]}
+        if d["publicly_accessible"]:
+            out.append(
+                emit("BP-VPC-05", FAIL, CRIT, d["region"], "db_instance", d["db_id"], "publicly_accessible", **common)
+            )
+        else:
+            out.append(emit("BP-VPC-05", PASS, CRIT, d["region"], "db_instance", d["db_id"], "private_db", **common))
+    tiers = _subnet_tiers(inv)
+    names = dict(zip(inv.subnets["subnet_id"], inv.subnets["name"], strict=True))
+    for g in inv.db_subnet_groups.to_dict("records"):
+        public = [names.get(s) or s for s in g["subnet_ids"] if tiers.get(s) == "public"]
+        if public:
+            out.append(
+                emit(
+                    "BP-VPC-05",
+                    FAIL,
+                    MED,
+                    g["region"],
+                    "db_subnet_group",
+                    g["name"],
+                    "public_subnet_in_group",
+                    public_subnets=_join(public),
+                )
+            )
+        else:
+            out.append(emit("BP-VPC-05", PASS, MED, g["region"], "db_subnet_group", g["name"], "private_subnet_group"))
+    return out
+
+
+def _structure(inv: Inventory, vpc_id: str) -> dict[str, Any]:
+    subnets = inv.subnets[inv.subnets["vpc_id"] == vpc_id]
+    tiers = dict(zip(subnets["subnet_id"], subnets["tier"], strict=True))
+    instances = inv.instances[(inv.instances["vpc_id"] == vpc_id) & ~inv.instances["is_bastion"]]
+    dbs = inv.db_instances[inv.db_instances["vpc_id"] == vpc_id]
+    public_workloads = [
+        i["name"] or i["instance_id"]
+        for i in instances.to_dict("records")
+        if tiers.get(i["subnet_id"]) == "public" or i["has_public_ip"]
+    ]
+    public_workloads += [
+        d["db_id"]
+        for d in dbs.to_dict("records")
+        if d["publicly_accessible"] or any(tiers.get(s) == "public" for s in d["subnet_ids"])
+    ]
+    nats = inv.nat_gateways[inv.nat_gateways["vpc_id"] == vpc_id]
+    return {
+        "private": (subnets["tier"] == "private").any(),
+        "nat": bool(len(nats)) or bool(subnets["has_nat_route"].any()),
+        "public_workloads": public_workloads,
+    }
+
+
+@check(
+    "BP-VPC-06",
+    domain="vpc",
+    severity=MED,
+    needs=[*LAYOUT_APIS, "ec2.DescribeNatGateways", "ec2.DescribeInstances", "rds.DescribeDBInstances"],
+)
+def dev_matches_prod(inv: Inventory, settings: Settings) -> list[Finding]:
+    """Non-production VPCs keep production's subnet structure (compared with prod of the same system)."""
+    vpcs = inv.vpcs[~inv.vpcs["is_default"]]
+    if len(vpcs) and (vpcs["environment"] == "").all():
+        return [emit("BP-VPC-06", REVIEW, LOW, "global", "account", inv.account_id, "no_environment_tags")]
+    prod = vpcs[vpcs["environment"] == "prod"].to_dict("records")
+    out = []
+    for dev in vpcs[vpcs["environment"] == "dev"].to_dict("records"):
+        name, region, vid = dev["name"] or dev["vpc_id"], dev["region"], dev["vpc_id"]
+        peers = [p for p in prod if dev["system"] and p["system"] == dev["system"]] or prod
+        base = {"name": name, "environment": "dev", "vpc_name": name}
+        if not peers:
+            out.append(emit("BP-VPC-06", REVIEW, LOW, region, "vpc", vid, "no_prod_to_compare", **base))
+            continue
+        prod_names = _join(p["name"] or p["vpc_id"] for p in peers)
+        mine = _structure(inv, vid)
+        theirs = [_structure(inv, p["vpc_id"]) for p in peers]
+        failed = False
+        if any(t["private"] for t in theirs) and not mine["private"]:
+            out.append(
+                emit("BP-VPC-06", FAIL, MED, region, "vpc", vid, "missing_private_tier", **base, prod_vpcs=prod_names)
+            )
+            failed = True
+        if mine["public_workloads"] and not any(t["public_workloads"] for t in theirs):
+            out.append(
+                emit(
+                    "BP-VPC-06",
+                    FAIL,
+                    MED,
+                    region,
+                    "vpc",
+                    vid,
+                    "public_workloads",
+                    **base,
+                    workloads=_join(mine["public_workloads"]),
+                    prod_vpcs=prod_names,
+                )
+            )
+            failed = True
+        if mine["private"] and any(t["nat"] for t in theirs) and not mine["nat"]:
+            out.append(emit("BP-VPC-06", REVIEW, LOW, region, "vpc", vid, "nat_differs", **base, prod_vpcs=prod_names))
+            failed = True
+        if not failed:
+            out.append(emit("BP-VPC-06", PASS, MED, region, "vpc", vid, "same_structure", **base, prod_vpcs=prod_names))
+    return out
+
+
+@check(
+    "BP-VPC-07",
+    domain="vpc",
+    severity=LOW,
+    needs=[*LAYOUT_APIS, "ec2.DescribeVpcEndpoints", *WORKLOAD_APIS],
+    refs={"FSBP": ["EC2.10"], "Prowler": ["vpc_endpoint_for_ec2_enabled"]},
+)
+def vpc_endpoints(inv: Inventory, settings: Settings) -> list[Finding]:
+    """VPCs with private workloads reach S3 (and expected services) through endpoints."""
+    out = []
+    tiers = _subnet_tiers(inv)
+    endpoints = inv.vpc_endpoints[~inv.vpc_endpoints["state"].isin(["deleted", "deleting", "failed", "rejected"])]
+    names = _vpc_names(inv)
+    envs = dict(zip(inv.vpcs["vpc_id"], inv.vpcs["environment"], strict=True))
+    private_vpcs = {
+        (w["region"], w["vpc_id"])
+        for w in inv.workloads.to_dict("records")
+        if w["vpc_id"] and any(tiers.get(s) == "private" for s in w["subnet_ids"])
+    }
+    for region, vid in sorted(private_vpcs):
+        mine = endpoints[endpoints["vpc_id"] == vid]
+        base = {"name": names.get(vid, vid), "environment": envs.get(vid, ""), "vpc_name": names.get(vid, vid)}
+        s3 = mine[(mine["service"] == "s3") & (mine["type"] == "gateway")]
+        if len(s3):
+            out.append(emit("BP-VPC-07", PASS, LOW, region, "vpc", vid, "s3_gateway_present", **base))
+        else:
+            out.append(emit("BP-VPC-07", FAIL, LOW, region, "vpc", vid, "no_s3_gateway", **base))
+        have = set(mine[mine["type"] == "interface"]["service"])
+        missing = [s for s in settings.expected_endpoints if s not in have]
+        if missing:
+            out.append(
+                emit(
+                    "BP-VPC-07",
+                    REVIEW,
+                    INFO,
+                    region,
+                    "vpc",
+                    vid,
+                    "missing_interface_endpoints",
+                    **base,
+                    missing=_join(missing, limit=20),
+                    count=len(missing),
+                )
+            )
+    return out
+
+
+@check(
+    "BP-VPC-08",
+    domain="vpc",
+    severity=MED,
+    needs=["ec2.DescribeVpcs", "ec2.DescribeFlowLogs", "ec2.DescribeNetworkInterfaces"],
+    refs={"CIS": ["3.7"], "FSBP": ["EC2.6"], "Prowler": ["vpc_flow_logs_enabled"]},
+)
+def flow_logs(inv: Inventory, settings: Settings) -> list[Finding]:
+    """Every VPC records its traffic with flow logs; an empty VPC without them is a low finding."""
+    out = []
+    logs = inv.flow_logs[inv.flow_logs["status"].str.upper() == "ACTIVE"]
+    used = set(inv.network_interfaces["vpc_id"]) | set(inv.workloads["vpc_id"])
+    for vpc in inv.vpcs.to_dict("records"):
+        vid, name = vpc["vpc_id"], vpc["name"] or vpc["vpc_id"]
+        base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
+        mine = logs[logs["resource_id"] == vid]
+        if len(mine):
+            out.append(
+                emit(
+                    "BP-VPC-08",
+                    PASS,
+                    MED,
+                    vpc["region"],
+                    "vpc",
+                    vid,
+                    "flow_logs_enabled",
+                    **base,
+                    destinations=_join(sorted(set(mine["destination"]))),
+                )
+            )
+        else:
+            out.append(
+                emit("BP-VPC-08", FAIL, MED if vid in used else LOW, vpc["region"], "vpc", vid, "no_flow_logs", **base)
+            )
+    return out

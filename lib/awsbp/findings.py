@@ -1,0 +1,104 @@
+"""The Finding model, its statuses and severities, and the exports (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Status(StrEnum):
+    FAIL = "FAIL"
+    REVIEW = "REVIEW"
+    NOT_ASSESSED = "NOT_ASSESSED"
+    PASS = "PASS"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFORMATIONAL = "informational"
+
+    def raised(self) -> Severity:
+        """One step more severe: ``Severity.HIGH.raised() -> Severity.CRITICAL``."""
+        order = list(Severity)
+        return order[max(order.index(self) - 1, 0)]
+
+
+STATUS_ORDER = [s.value for s in Status]
+SEVERITY_ORDER = [s.value for s in Severity]
+
+
+@dataclass
+class Finding:
+    """One result of one check for one resource (or one scope, for NOT_ASSESSED)."""
+
+    check_id: str
+    status: Status
+    severity: Severity
+    account_id: str
+    region: str
+    resource_type: str
+    resource_id: str
+    reason: str = ""
+    resource_name: str = ""
+    resource_arn: str = ""
+    environment: str = ""
+    title: str = ""
+    detail: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    remediation: str = ""
+    suppressed: bool = False
+    suppress_reason: str = ""
+
+    @property
+    def finding_id(self) -> str:
+        """Stable across runs: check id + account + region + resource (+ reason)."""
+        key = "|".join([self.check_id, self.account_id, self.region, self.resource_id, self.reason])
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        data["severity"] = str(self.severity)
+        data["finding_id"] = self.finding_id
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["status"] = Status(kwargs["status"])
+        kwargs["severity"] = Severity(kwargs["severity"])
+        return cls(**kwargs)
+
+
+EXPORT_COLUMNS = ["finding_id"] + [f.name for f in fields(Finding)]
+
+
+def write_json(findings: Iterable[Finding], path: Path) -> None:
+    """Write every finding, all statuses, as a JSON list."""
+    path.write_text(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def write_csv(findings: Iterable[Finding], path: Path) -> None:
+    """Write every finding as CSV; ``evidence`` is a JSON string column."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        for finding in findings:
+            row = finding.to_dict()
+            row["evidence"] = json.dumps(row["evidence"], ensure_ascii=False, sort_keys=True)
+            writer.writerow(row)
+
+
+def read_json(path: Path) -> list[Finding]:
+    """Read findings written by :func:`write_json`."""
+    return [Finding.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8"))]

@@ -1,0 +1,165 @@
+"""The params file: which accounts and regions to assess, and the settings the checks use.
+
+Validated with pydantic; every error becomes one line that names the key and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from awsbp.errors import ParamsError
+
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Account(Strict):
+    """One account: from a named profile, the default credential chain, or a role to assume."""
+
+    name: str = Field(default="", description="label used in reports; defaults to the account id")
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    session_name: str = "awsbp"
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, value: str | None) -> str | None:
+        if value is not None and not ROLE_ARN.match(value):
+            raise ValueError("must look like arn:aws:iam::123456789012:role/RoleName")
+        return value
+
+    @model_validator(mode="after")
+    def _external_id_needs_role(self) -> Account:
+        if self.external_id and not self.role_arn:
+            raise ValueError("external_id is only used with role_arn; add role_arn or remove external_id")
+        return self
+
+
+class EnvironmentValues(Strict):
+    """Tag values (lower-cased) that mean production or a non-production environment."""
+
+    prod: list[str] = ["prod", "production", "prd", "本番"]
+    dev: list[str] = ["dev", "development", "develop", "開発", "test", "testing", "stg", "staging", "qa", "検証"]
+
+
+class Settings(Strict):
+    """Thresholds and tag conventions the checks read. Defaults follow CHECKS.md."""
+
+    environment_tag_key: str = "Environment"
+    environment_values: EnvironmentValues = EnvironmentValues()
+    system_tag_keys: list[str] = ["System", "Project", "Application"]
+    role_tag_key: str = "Role"
+    bastion_tag: str = Field(default="Role=bastion", pattern=r"^[^=]+=.+$")
+    public_ports: list[int] = [80, 443]
+    admin_ports: list[int] = [22, 3389, 3306, 5432, 1433, 1521, 6379, 27017, 9200]
+    expected_endpoints: list[str] = [
+        "ssm",
+        "ssmmessages",
+        "ec2messages",
+        "logs",
+        "ecr.api",
+        "ecr.dkr",
+        "sts",
+        "secretsmanager",
+        "kms",
+    ]
+
+    @property
+    def bastion_key_value(self) -> tuple[str, str]:
+        key, _, value = self.bastion_tag.partition("=")
+        return key, value
+
+    def environment_of(self, tags: dict[str, str]) -> str:
+        """``{'Environment': 'Production'} -> 'prod'``; ``''`` when untagged, ``'other'`` when unknown."""
+        raw = tags.get(self.environment_tag_key)
+        if raw is None:
+            lowered = {k.lower(): v for k, v in tags.items()}
+            raw = lowered.get(self.environment_tag_key.lower())
+        if raw is None or not str(raw).strip():
+            return ""
+        value = str(raw).strip().lower()
+        if value in self.environment_values.prod:
+            return "prod"
+        if value in self.environment_values.dev:
+            return "dev"
+        return "other"
+
+    def system_of(self, tags: dict[str, str]) -> str:
+        """The first system tag found, ``''`` when none."""
+        for key in self.system_tag_keys:
+            if tags.get(key, "").strip():
+                return tags[key].strip()
+        return ""
+
+
+class Params(Strict):
+    """A params file: one client's accounts, regions and settings."""
+
+    client: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    lang: Literal["ja", "en"] = "ja"
+    accounts: list[Account] = Field(default_factory=lambda: [Account()], min_length=1)
+    regions: Literal["all-enabled"] | list[str] = "all-enabled"
+    output_dir: str = "reports"
+    max_workers: int = Field(default=2, ge=1, le=64)
+    settings: Settings = Settings()
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("list at least one region, or write all-enabled")
+            for region in value:
+                if not REGION.match(region):
+                    raise ValueError(f"{region!r} is not a region name (like ap-northeast-1)")
+        return value
+
+
+def _one_line(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        hint = "unknown key; check its spelling against params/example.yaml"
+    elif kind == "missing":
+        hint = "required key is missing; see params/example.yaml"
+    else:
+        hint = first["msg"].removeprefix("Value error, ")
+        if "input" in first and not isinstance(first["input"], dict | list):
+            hint += f" (got {first['input']!r})"
+    more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    return f"{source}: {where}: {hint}{more}"
+
+
+def parse(raw: Any, source: str = "params") -> Params:
+    """Validate a loaded mapping; raise :class:`ParamsError` with one line on any problem."""
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{source}: expected a mapping of keys (client, accounts, regions, …) at the top level")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as err:
+        raise ParamsError(_one_line(err, source)) from None
+
+
+def load(path: str | Path) -> Params:
+    """Read and validate a params YAML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: no such params file; copy params/example.yaml and edit it")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ParamsError(f"{path}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    return parse(raw, str(path))

@@ -1,0 +1,244 @@
+"""Tiny in-memory snapshots in the shapes AWS returns, for testing checks without AWS."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from awsbp.snapshot import Snapshot
+
+REGION = "eu-west-1"
+ACCOUNT = "111122223333"
+EXPECTED_ENDPOINTS = ["ssm", "ssmmessages", "ec2messages", "logs", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "kms"]
+
+# Every API the VPC domain reads, per service; a snapshot built here has all of them unless told otherwise.
+APIS = {
+    "ec2": [
+        "DescribeVpcs",
+        "DescribeSubnets",
+        "DescribeRouteTables",
+        "DescribeInternetGateways",
+        "DescribeNatGateways",
+        "DescribeSecurityGroups",
+        "DescribeSecurityGroupRules",
+        "DescribeNetworkInterfaces",
+        "DescribeInstances",
+        "DescribeVpcEndpoints",
+        "DescribeFlowLogs",
+    ],
+    "elbv2": ["DescribeLoadBalancers"],
+    "elb": ["DescribeLoadBalancers"],
+    "rds": ["DescribeDBInstances", "DescribeDBClusters", "DescribeDBSubnetGroups"],
+    "lambda": ["ListFunctions"],
+}
+
+
+def tags(**kv: str | None) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in kv.items() if v is not None]
+
+
+def vpc(vid: str, cidr: str, name: str, env: str | None = None, system: str | None = None, default: bool = False):
+    return {
+        "VpcId": vid,
+        "CidrBlock": cidr,
+        "IsDefault": default,
+        "CidrBlockAssociationSet": [{"CidrBlock": cidr}],
+        "Tags": tags(Name=name, Environment=env, System=system),
+    }
+
+
+def subnet(sid: str, vid: str, cidr: str, name: str) -> dict[str, Any]:
+    return {"SubnetId": sid, "VpcId": vid, "CidrBlock": cidr, "AvailabilityZone": f"{REGION}a", "Tags": tags(Name=name)}
+
+
+def route_table(rtid: str, vid: str, subnets: list[str] = (), main: bool = False, igw: str = "", nat: str = ""):
+    routes = [{"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local", "State": "active"}]
+    if igw:
+        routes.append({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw, "State": "active"})
+    if nat:
+        routes.append({"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": nat, "State": "active"})
+    assoc = [{"Main": False, "SubnetId": s} for s in subnets] + ([{"Main": True}] if main else [])
+    return {"RouteTableId": rtid, "VpcId": vid, "Routes": routes, "Associations": assoc, "Tags": []}
+
+
+def sg(gid: str, vid: str, name: str, **tag: str) -> dict[str, Any]:
+    return {"GroupId": gid, "GroupName": name, "VpcId": vid, "Tags": tags(**tag)}
+
+
+def rule(
+    gid: str,
+    rid: str,
+    *,
+    cidr: str = "",
+    ref: str = "",
+    proto: str = "tcp",
+    port: int = 443,
+    to: int | None = None,
+    egress: bool = False,
+) -> dict[str, Any]:
+    out = {
+        "SecurityGroupRuleId": rid,
+        "GroupId": gid,
+        "IsEgress": egress,
+        "IpProtocol": proto,
+        "FromPort": port,
+        "ToPort": port if to is None else to,
+    }
+    if cidr:
+        out["CidrIpv6" if ":" in cidr else "CidrIpv4"] = cidr
+    if ref:
+        out["ReferencedGroupInfo"] = {"GroupId": ref}
+    return out
+
+
+def instance(iid: str, vid: str, sid: str, sgs: list[str], name: str, public_ip: str = "", **tag: str):
+    out = {
+        "InstanceId": iid,
+        "VpcId": vid,
+        "SubnetId": sid,
+        "State": {"Name": "running"},
+        "SecurityGroups": [{"GroupId": g} for g in sgs],
+        "MetadataOptions": {"HttpTokens": "required"},
+        "Tags": tags(Name=name, **tag),
+    }
+    if public_ip:
+        out["PublicIpAddress"] = public_ip
+    return out
+
+
+def eni(eid: str, vid: str, sid: str, sgs: list[str], ip: str, instance_id: str = "", description: str = ""):
+    out = {
+        "NetworkInterfaceId": eid,
+        "VpcId": vid,
+        "SubnetId": sid,
+        "Groups": [{"GroupId": g} for g in sgs],
+        "PrivateIpAddress": ip,
+        "PrivateIpAddresses": [{"PrivateIpAddress": ip}],
+        "Description": description,
+        "InterfaceType": "interface",
+    }
+    if instance_id:
+        out["Attachment"] = {"InstanceId": instance_id}
+    return out
+
+
+def alb(name: str, vid: str, subnets: list[str], sgs: list[str], scheme: str = "internet-facing"):
+    arn = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/{name}/abc123"
+    return {
+        "LoadBalancerArn": arn,
+        "LoadBalancerName": name,
+        "Type": "application",
+        "Scheme": scheme,
+        "VpcId": vid,
+        "AvailabilityZones": [{"SubnetId": s} for s in subnets],
+        "SecurityGroups": sgs,
+    }
+
+
+def db(dbid: str, vid: str, group: str, subnets: list[str], sgs: list[str], public: bool = False, **tag: str):
+    return {
+        "DBInstanceIdentifier": dbid,
+        "DBInstanceArn": f"arn:aws:rds:{REGION}:{ACCOUNT}:db:{dbid}",
+        "Engine": "mysql",
+        "PubliclyAccessible": public,
+        "DBSubnetGroup": {
+            "DBSubnetGroupName": group,
+            "VpcId": vid,
+            "Subnets": [{"SubnetIdentifier": s} for s in subnets],
+        },
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": g} for g in sgs],
+        "TagList": tags(**tag),
+    }
+
+
+def subnet_group(name: str, vid: str, subnets: list[str]) -> dict[str, Any]:
+    return {"DBSubnetGroupName": name, "VpcId": vid, "Subnets": [{"SubnetIdentifier": s} for s in subnets]}
+
+
+def endpoint(eid: str, vid: str, service: str, kind: str = "Interface") -> dict[str, Any]:
+    return {
+        "VpcEndpointId": eid,
+        "VpcId": vid,
+        "ServiceName": f"com.amazonaws.{REGION}.{service}",
+        "VpcEndpointType": kind,
+        "State": "available",
+    }
+
+
+def flow_log(vid: str) -> dict[str, Any]:
+    return {
+        "FlowLogId": f"fl-{vid}",
+        "ResourceId": vid,
+        "FlowLogStatus": "ACTIVE",
+        "LogDestination": "arn:aws:s3:::logs",
+    }
+
+
+def snapshot(
+    data: dict[str, dict[str, list[Any]]] | None = None,
+    *,
+    region: str = REGION,
+    regions: list[str] | None = None,
+    missing: list[str] = (),
+) -> Snapshot:
+    """A snapshot with every VPC-domain API present (empty unless given); ``missing`` ("ec2.DescribeVpcs")
+    are recorded as AccessDenied instead."""
+    snap = Snapshot(
+        meta={
+            "account_id": ACCOUNT,
+            "partition": "aws",
+            "regions": regions or [region],
+            "collected_at": "2026-11-28T00:00:00+00:00",
+        }
+    )
+    given = copy.deepcopy(data or {})
+    for r in regions or [region]:
+        for service, apis in APIS.items():
+            for api in apis:
+                name = f"{service}.{api}"
+                if name in missing:
+                    snap.record_error(service, r, api, "AccessDenied", f"not authorized to perform {name}")
+                else:
+                    snap.put(service, r, api, given.get(name, []) if r == region else [])
+    return snap
+
+
+def good_world() -> dict[str, list[Any]]:
+    """A compliant production VPC: every VPC check passes on it."""
+    v = "vpc-prod"
+    return {
+        "ec2.DescribeVpcs": [vpc(v, "10.0.0.0/16", "prod", env="prod", system="shop")],
+        "ec2.DescribeSubnets": [
+            subnet("subnet-pub", v, "10.0.0.0/24", "prod-public"),
+            subnet("subnet-app", v, "10.0.10.0/24", "prod-app"),
+        ],
+        "ec2.DescribeRouteTables": [
+            route_table("rtb-main", v, main=True),
+            route_table("rtb-pub", v, ["subnet-pub"], igw="igw-1"),
+            route_table("rtb-app", v, ["subnet-app"], nat="nat-1"),
+        ],
+        "ec2.DescribeNatGateways": [
+            {"NatGatewayId": "nat-1", "VpcId": v, "SubnetId": "subnet-pub", "State": "available"}
+        ],
+        "ec2.DescribeSecurityGroups": [sg("sg-alb", v, "alb"), sg("sg-web", v, "web"), sg("sg-db", v, "db")],
+        "ec2.DescribeSecurityGroupRules": [
+            rule("sg-alb", "sgr-alb443", cidr="0.0.0.0/0", port=443),
+            rule("sg-alb", "sgr-alb443v6", cidr="::/0", port=443),
+            rule("sg-web", "sgr-web", ref="sg-alb", port=8080),
+            rule("sg-db", "sgr-db", ref="sg-web", port=3306),
+            rule("sg-web", "sgr-egress", cidr="0.0.0.0/0", proto="-1", port=-1, egress=True),
+        ],
+        "ec2.DescribeNetworkInterfaces": [
+            eni("eni-web", v, "subnet-app", ["sg-web"], "10.0.10.5", instance_id="i-web"),
+            eni("eni-alb", v, "subnet-pub", ["sg-alb"], "10.0.0.9", description="ELB app/prod-alb/abc123"),
+        ],
+        "ec2.DescribeInstances": [
+            instance("i-web", v, "subnet-app", ["sg-web"], "web-1", Environment="prod", System="shop")
+        ],
+        "ec2.DescribeVpcEndpoints": [endpoint("vpce-s3", v, "s3", "Gateway")]
+        + [endpoint(f"vpce-{s}", v, s) for s in EXPECTED_ENDPOINTS],
+        "ec2.DescribeFlowLogs": [flow_log(v)],
+        "elbv2.DescribeLoadBalancers": [alb("prod-alb", v, ["subnet-pub"], ["sg-alb"])],
+        "rds.DescribeDBInstances": [db("prod-db", v, "prod-db", ["subnet-app"], ["sg-db"], System="shop")],
+        "rds.DescribeDBSubnetGroups": [subnet_group("prod-db", v, ["subnet-app"])],
+    }
