@@ -91,9 +91,12 @@ def test_broken_check_is_not_assessed_not_a_crash():
 # --- BP-VPC-01 -----------------------------------------------------------------------------------
 def test_vpc01_two_systems_fail_and_untagged_review():
     w = good_world()
-    with_(w, "ec2.DescribeInstances",
-          instance("i-crm", "vpc-prod", "subnet-app", ["sg-web"], "crm-1", System="crm"),
-          instance("i-x", "vpc-prod", "subnet-app", ["sg-web"], "mystery"))
+    with_(
+        w,
+        "ec2.DescribeInstances",
+        instance("i-crm", "vpc-prod", "subnet-app", ["sg-web"], "crm-1", System="crm"),
+        instance("i-x", "vpc-prod", "subnet-app", ["sg-web"], "mystery"),
+    )
     findings = run("BP-VPC-01", w)
     fail = by(findings, "FAIL")["prod:multiple_systems"]
     assert fail.evidence["systems"] == "crm, shop" and fail.severity == "medium"
@@ -114,7 +117,11 @@ def test_vpc02_ssh_open_to_world_is_critical_and_lb_443_passes():
     findings = run("BP-VPC-02", w)
     fail = by(findings, "FAIL")["web:world_open"]
     assert (fail.severity, fail.resource_id, fail.evidence["ports"], fail.evidence["used_by"]) == (
-        "critical", "sgr-ssh", "22/tcp", "web-1")
+        "critical",
+        "sgr-ssh",
+        "22/tcp",
+        "web-1",
+    )
     assert set(by(findings, "PASS")) == {"alb:internet_lb_public_port", "db:no_world_ingress"}
 
 
@@ -165,9 +172,12 @@ def test_vpc03_public_cidr_overlapping_vpc_is_flagged():
 def test_vpc04_public_instance_fails_bastion_reviewed_or_failed():
     w = good_world()
     with_(w, "ec2.DescribeSecurityGroups", sg("sg-bas", "vpc-prod", "bastion"))
-    with_(w, "ec2.DescribeInstances",
-          instance("i-pub", "vpc-prod", "subnet-pub", ["sg-web"], "oops", public_ip="54.1.2.3"),
-          instance("i-bas", "vpc-prod", "subnet-pub", ["sg-bas"], "bastion-1", public_ip="54.1.2.4", Role="bastion"))
+    with_(
+        w,
+        "ec2.DescribeInstances",
+        instance("i-pub", "vpc-prod", "subnet-pub", ["sg-web"], "oops", public_ip="54.1.2.3"),
+        instance("i-bas", "vpc-prod", "subnet-pub", ["sg-bas"], "bastion-1", public_ip="54.1.2.4", Role="bastion"),
+    )
     findings = run("BP-VPC-04", w)
     assert by(findings, "FAIL")["oops:public_instance"].severity == "high"
     assert "bastion-1:bastion" in by(findings, "REVIEW")
@@ -178,7 +188,9 @@ def test_vpc04_public_instance_fails_bastion_reviewed_or_failed():
 
 def test_vpc04_public_ip_in_private_subnet_fails_and_no_nat_reviewed():
     w = good_world()
-    w["ec2.DescribeInstances"] = [instance("i-web", "vpc-prod", "subnet-app", ["sg-web"], "web-1", public_ip="54.9.9.9")]
+    w["ec2.DescribeInstances"] = [
+        instance("i-web", "vpc-prod", "subnet-app", ["sg-web"], "web-1", public_ip="54.9.9.9")
+    ]
     w["ec2.DescribeRouteTables"][2] = route_table("rtb-app", "vpc-prod", ["subnet-app"])
     findings = run("BP-VPC-04", w)
     assert "web-1:public_instance" in by(findings, "FAIL")
@@ -195,9 +207,12 @@ def test_vpc04_main_route_table_decides_unassociated_subnet():
 
 def test_vpc04_two_bastions_reviewed():
     w = good_world()
-    with_(w, "ec2.DescribeInstances",
-          instance("i-b1", "vpc-prod", "subnet-pub", [], "b1", Role="bastion"),
-          instance("i-b2", "vpc-prod", "subnet-pub", [], "b2", Role="bastion"))
+    with_(
+        w,
+        "ec2.DescribeInstances",
+        instance("i-b1", "vpc-prod", "subnet-pub", [], "b1", Role="bastion"),
+        instance("i-b2", "vpc-prod", "subnet-pub", [], "b2", Role="bastion"),
+    )
     assert by(run("BP-VPC-04", w), "REVIEW")["prod:multiple_bastions"].evidence["count"] == 2
 
 
@@ -217,8 +232,12 @@ def dev_vpc(world: dict, private: bool) -> dict:
     v = "vpc-dev"
     with_(world, "ec2.DescribeVpcs", vpc(v, "10.1.0.0/16", "dev", env="dev", system="shop"))
     with_(world, "ec2.DescribeSubnets", subnet("subnet-dpub", v, "10.1.0.0/24", "dev-public"))
-    with_(world, "ec2.DescribeRouteTables", route_table("rtb-dmain", v, main=True),
-          route_table("rtb-dpub", v, ["subnet-dpub"], igw="igw-2"))
+    with_(
+        world,
+        "ec2.DescribeRouteTables",
+        route_table("rtb-dmain", v, main=True),
+        route_table("rtb-dpub", v, ["subnet-dpub"], igw="igw-2"),
+    )
     if private:
         with_(world, "ec2.DescribeSubnets", subnet("subnet-dapp", v, "10.1.10.0/24", "dev-app"))
         with_(world, "ec2.DescribeInstances", instance("i-dapp", v, "subnet-dapp", [], "dev-app-1", System="shop"))

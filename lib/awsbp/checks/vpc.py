@@ -66,13 +66,13 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
     out = []
     workloads = inv.workloads
     for vpc in inv.vpcs.to_dict("records"):
-        name, cid, region = vpc["name"] or vpc["vpc_id"], "BP-VPC-01", vpc["region"]
+        name, region = vpc["name"] or vpc["vpc_id"], vpc["region"]
         inside = workloads[workloads["vpc_id"] == vpc["vpc_id"]]
         base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
         if vpc["is_default"] and len(inside):
             out.append(
                 emit(
-                    cid,
+                    "BP-VPC-01",
                     FAIL,
                     MED,
                     region,
@@ -91,7 +91,7 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
         if len(systems) > 1:
             out.append(
                 emit(
-                    cid,
+                    "BP-VPC-01",
                     FAIL,
                     MED,
                     region,
@@ -106,7 +106,7 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
         if len(untagged):
             out.append(
                 emit(
-                    cid,
+                    "BP-VPC-01",
                     REVIEW,
                     LOW,
                     region,
@@ -119,9 +119,11 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
                 )
             )
         if len(systems) == 1 and not len(untagged):
-            out.append(emit(cid, PASS, MED, region, "vpc", vpc["vpc_id"], "single_system", **base, system=systems[0]))
+            out.append(
+                emit("BP-VPC-01", PASS, MED, region, "vpc", vpc["vpc_id"], "single_system", **base, system=systems[0])
+            )
         elif not len(inside):
-            out.append(emit(cid, PASS, MED, region, "vpc", vpc["vpc_id"], "no_workloads", **base))
+            out.append(emit("BP-VPC-01", PASS, MED, region, "vpc", vpc["vpc_id"], "no_workloads", **base))
     return out
 
 

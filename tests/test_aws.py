@@ -1,0 +1,79 @@
+"""awsbp.aws against a real moto server: the read-only guard, the call recorder, credential errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from awsbp.aws import AwsSession, is_read_operation
+from awsbp.errors import CredentialsError, ReadOnlyViolation
+
+pytestmark = pytest.mark.xdist_group("moto")
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "allowed"),
+    [
+        ("ec2", "DescribeVpcs", True),
+        ("iam", "GetAccountAuthorizationDetails", True),
+        ("iam", "GenerateCredentialReport", True),
+        ("rds", "DescribeDBInstances", True),
+        ("ec2", "CreateVpc", False),
+        ("ec2", "RunInstances", False),
+        ("iam", "CreateAccessKey", False),
+        ("ec2", "ModifyInstanceAttribute", False),
+        ("secretsmanager", "GetSecretValue", False),
+        ("s3", "GetObject", False),
+        ("lambda", "GetFunction", False),
+        ("sts", "GetSessionToken", False),
+    ],
+)
+def test_read_verbs_allow_list(service, operation, allowed):
+    assert is_read_operation(service, operation) is allowed
+
+
+def test_mutating_call_is_refused_before_anything_is_sent(aws_env):
+    session = AwsSession.open()
+    ec2 = session.client("ec2", "eu-west-1")
+    before = len(ec2.describe_vpcs()["Vpcs"])
+    with pytest.raises(ReadOnlyViolation, match="refused ec2.CreateVpc"):
+        ec2.create_vpc(CidrBlock="10.9.0.0/16")
+    assert len(ec2.describe_vpcs()["Vpcs"]) == before  # the server never saw it
+    assert "ec2.CreateVpc" not in session.recorder.attempts
+    assert "ec2.CreateVpc" not in session.recorder.calls
+    assert session.recorder.attempts["ec2.DescribeVpcs"] == 2
+
+
+def test_every_client_is_guarded_including_later_services(aws_env):
+    session = AwsSession.open()
+    with pytest.raises(ReadOnlyViolation):
+        session.client("iam").create_user(UserName="intruder")
+    assert session.client("iam").list_users()["Users"] == []
+
+
+def test_recorder_counts_operations_per_service(aws_env):
+    session = AwsSession.open()
+    session.client("ec2", "eu-west-1").describe_subnets()
+    session.client("ec2", "us-east-1").describe_subnets()
+    session.client("elbv2", "eu-west-1").describe_load_balancers()
+    assert session.recorder.snapshot() == {"ec2.DescribeSubnets": 2, "elbv2.DescribeLoadBalancers": 1}
+
+
+def test_identity_and_assume_role(aws_env):
+    session = AwsSession.open()
+    assert session.identity()["account_id"] == "123456789012"
+    other = AwsSession.open(role_arn="arn:aws:iam::210987654321:role/audit", external_id="x-123")
+    assert other.identity()["account_id"] == "210987654321"
+    assert other.recorder.calls["sts.AssumeRole"] == 1
+
+
+def test_unknown_profile_is_one_clear_line(aws_env):
+    with pytest.raises(CredentialsError, match="profile 'nope' does not exist"):
+        AwsSession.open(profile="nope")
+
+
+def test_no_credentials_is_one_clear_line(aws_env, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(CredentialsError, match="no AWS credentials found"):
+        AwsSession.open().identity()

@@ -1,0 +1,59 @@
+"""Repository hygiene: notebooks without outputs, environment.yml = pyproject, pure modules stay pure."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        assert nb["metadata"]["kernelspec"]["name"] == "python3", path.name
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
+        tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1 and nb["cells"].index(tagged[0]) <= 1, f"{path.name}: one early parameters cell"
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=\[ ;]", requirement, maxsplit=1)[0].lower()
+
+
+def test_environment_yml_equals_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = set(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        wanted |= set(extra)
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert set(pip) == wanted
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.split("=")[-1] >= project["requires-python"].lstrip(">=")
+
+
+def test_dependencies_are_pinned_to_a_range():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"] + [r for e in project["optional-dependencies"].values() for r in e]:
+        assert ">=" in requirement and "<" in requirement, requirement
+
+
+def test_pure_modules_do_not_import_boto():
+    pure = [ROOT / "lib/awsbp/inventory.py", ROOT / "lib/awsbp/workbook.py", *(ROOT / "lib/awsbp/checks").glob("*.py")]
+    for path in pure:
+        source = path.read_text()
+        assert not re.search(r"^\s*(import|from)\s+(boto3|botocore)", source, re.M), path
+
+
+def test_reports_are_git_ignored():
+    ignore = (ROOT / ".gitignore").read_text().splitlines()
+    assert "reports/*" in ignore and "!reports/.gitkeep" in ignore
