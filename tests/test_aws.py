@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from awsbp.aws import AwsSession, is_read_operation
 from awsbp.errors import CredentialsError, ReadOnlyViolation
 
@@ -35,7 +34,7 @@ def test_mutating_call_is_refused_before_anything_is_sent(aws_env):
     session = AwsSession.open()
     ec2 = session.client("ec2", "eu-west-1")
     before = len(ec2.describe_vpcs()["Vpcs"])
-    with pytest.raises(ReadOnlyViolation, match="refused ec2.CreateVpc"):
+    with pytest.raises(ReadOnlyViolation, match=r"refused ec2\.CreateVpc"):
         ec2.create_vpc(CidrBlock="10.9.0.0/16")
     assert len(ec2.describe_vpcs()["Vpcs"]) == before  # the server never saw it
     assert "ec2.CreateVpc" not in session.recorder.attempts

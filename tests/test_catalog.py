@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from awsbp.catalog import LANGS, Catalog, CatalogError
 from awsbp.checks import REGISTRY, load_all
 from awsbp.findings import Finding, Severity, Status
@@ -24,9 +23,9 @@ def emitted_reasons(check_id: str) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "emit":
             args = node.args
-            if len(args) >= 7 and isinstance(args[0], ast.Constant) and args[0].value == check_id:
-                if isinstance(args[6], ast.Constant):
-                    reasons.add(args[6].value)
+            is_this_check = len(args) >= 7 and isinstance(args[0], ast.Constant) and args[0].value == check_id
+            if is_this_check and isinstance(args[6], ast.Constant):
+                reasons.add(args[6].value)
     return reasons
 
 

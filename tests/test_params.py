@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from awsbp.errors import ParamsError
 from awsbp.params import Settings, load, parse
 
@@ -50,7 +49,7 @@ def test_bad_params_give_one_line(tmp_path, text, expected):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ParamsError, match="no such params file; copy params/example.yaml"):
+    with pytest.raises(ParamsError, match=r"no such params file; copy params/example\.yaml"):
         load(tmp_path / "nope.yaml")
 
 

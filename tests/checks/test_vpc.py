@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from awsbp.checks import REGISTRY, load_all
+from awsbp.checks.registry import run_check
+from awsbp.findings import Finding
+from awsbp.inventory import Inventory
+from awsbp.params import Settings
 from factory import (
     REGION,
     alb,
     db,
     endpoint,
-    eni,
     good_world,
     instance,
     route_table,
@@ -19,12 +23,6 @@ from factory import (
     subnet_group,
     vpc,
 )
-
-from awsbp.checks import REGISTRY, load_all
-from awsbp.checks.registry import run_check
-from awsbp.findings import Finding
-from awsbp.inventory import Inventory
-from awsbp.params import Settings
 
 load_all()
 VPC_CHECKS = sorted(c for c in REGISTRY if c.startswith("BP-VPC"))
