@@ -1,0 +1,89 @@
+"""The ``awsbp`` command: ``run`` a params file, or ``demo`` on a simulated account.
+
+Problems the user can fix print one line and exit 2 (no traceback unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+from awsbp import __version__
+from awsbp.errors import AwsbpError
+from awsbp.params import load, parse
+from awsbp.runner import EXIT_BAD_INPUT, RunResult, run
+
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="awsbp", description="AWS security best-practice workbook (read-only).")
+    parser.add_argument("--version", action="version", version=f"awsbp {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=["ja", "en"], help="report language (default: the params file's, else ja)")
+    common.add_argument("--output", metavar="DIR", help="output directory (default: the params file's, else reports)")
+    common.add_argument("--quiet", action="store_true", help="no progress bars (for cron)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    p_run = sub.add_parser("run", parents=[common], help="assess the accounts named in a params file")
+    p_run.add_argument("params", help="params YAML file (see params/example.yaml)")
+    sub.add_parser("demo", parents=[common], help="assess a simulated account (no AWS credentials needed)")
+    return parser
+
+
+def _report(result: RunResult, quiet: bool) -> int:
+    for account in result.accounts:
+        if account.error:
+            print(f"awsbp: {account.name}: {account.error}", file=sys.stderr)
+        for report in account.reports:
+            if not report["ok"]:
+                print(f"awsbp: {account.name}: {report['notebook']} incomplete: {report['error']}", file=sys.stderr)
+    code = result.exit_code
+    if code != EXIT_BAD_INPUT:
+        print(result.index.resolve())
+    elif not quiet:
+        print(f"awsbp: nothing could be assessed; see {result.run_dir / 'run.json'}", file=sys.stderr)
+    return code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import yaml
+
+    from awsbp.demo.server import DemoServer, simulated_environment
+    from awsbp.demo.world import seed
+
+    raw = yaml.safe_load(files("awsbp.demo").joinpath("params.yaml").read_text(encoding="utf-8"))
+    params = parse(raw, "demo params")
+    if not args.quiet:
+        print("awsbp: starting the simulated account (moto server on 127.0.0.1) …", file=sys.stderr)
+    with DemoServer() as server:
+        seed(server.endpoint)
+        with simulated_environment(server.endpoint):
+            result = run(params, lang=args.lang, output=args.output, quiet=args.quiet)
+    return _report(result, args.quiet)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``awsbp`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="awsbp: %(message)s")
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        params = load(Path(args.params))
+        return _report(run(params, lang=args.lang, output=args.output, quiet=args.quiet), args.quiet)
+    except AwsbpError as err:
+        if args.debug:
+            raise
+        print(f"awsbp: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("awsbp: interrupted; completed accounts' snapshots and reports are kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

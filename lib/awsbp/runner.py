@@ -1,0 +1,262 @@
+"""A run: for each account, collect → snapshot → checks → exports → notebooks → HTML, then the index.
+
+Each account is one job (:func:`assess_account`); a failing account is recorded and the others go
+on. What an account has written (snapshot, exports, reports) stays on disk whatever happens later.
+
+Exit codes: 0 every account and report complete; 2 bad input (nothing could be assessed);
+3 partial (some accounts or some reports failed: see ``run.json`` and the index).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from awsbp import __version__
+from awsbp import findings as findings_io
+from awsbp.aws import AwsSession
+from awsbp.catalog import Catalog
+from awsbp.checks import DOMAINS, run_checks
+from awsbp.collect import collect_account, job_count
+from awsbp.errors import AwsbpError, ParamsError
+from awsbp.findings import STATUS_ORDER, Finding
+from awsbp.inventory import Inventory
+from awsbp.params import Account, Params
+
+log = logging.getLogger("awsbp")
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+# notebook file stem -> domain it reports on
+DOMAIN_NOTEBOOKS = {"10_vpc": "vpc"}
+SNAPSHOT_NAME = "snapshot.json.gz"
+EXIT_OK, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 2, 3
+
+
+@dataclass
+class AccountResult:
+    """What happened to one account; serialised into run.json and the index."""
+
+    name: str
+    account_id: str = ""
+    status: str = "failed"  # ok | partial | failed
+    error: str = ""
+    bad_input: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    collection_errors: list[dict[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    exports: list[dict[str, str]] = field(default_factory=list)
+    directory: str = ""
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    index: Path
+    accounts: list[AccountResult]
+
+    @property
+    def exit_code(self) -> int:
+        if self.accounts and all(a.status == "failed" and a.bad_input for a in self.accounts):
+            return EXIT_BAD_INPUT
+        return EXIT_OK if all(a.status == "ok" for a in self.accounts) else EXIT_PARTIAL
+
+
+def notebooks_dir() -> Path:
+    """The notebooks shipped with the source tree."""
+    if not NOTEBOOKS_DIR.is_dir():
+        raise AwsbpError(f"notebooks not found at {NOTEBOOKS_DIR}; run awsbp from a clone of the repository")
+    return NOTEBOOKS_DIR
+
+
+def resolve_regions(params: Params, session: AwsSession, partition: str) -> list[str]:
+    """The params' region list (each checked against botocore's known regions) or every enabled region."""
+    if params.regions == "all-enabled":
+        return session.enabled_regions()
+    known = set(session.known_regions("ec2", partition))
+    for region in params.regions:
+        if known and region not in known:
+            raise ParamsError(
+                f"region {region!r} does not exist in partition {partition}; fix `regions` in the params file"
+            )
+    return list(params.regions)
+
+
+def _label(account: Account, index: int) -> str:
+    if account.name or account.profile:
+        return account.name or account.profile or ""
+    return account.role_arn.split(":")[4] if account.role_arn else f"account-{index + 1}"
+
+
+def assess_account(
+    params: Params,
+    account: Account,
+    index: int,
+    run_dir: Path,
+    lang: str,
+    *,
+    show_progress: bool = False,
+) -> AccountResult:
+    """Collect, check, export and render one account; never raises for AWS or input problems."""
+    result = AccountResult(name=_label(account, index))
+    started = time.monotonic()
+    try:
+        session = AwsSession.open(
+            profile=account.profile,
+            role_arn=account.role_arn,
+            external_id=account.external_id,
+            session_name=account.session_name,
+        )
+        identity = session.identity()
+        result.account_id = identity["account_id"]
+        result.name = account.name or identity["account_id"]
+        regions = resolve_regions(params, session, identity["partition"])
+    except AwsbpError as err:
+        result.error, result.bad_input = str(err), True
+        return result
+    account_dir = run_dir / result.account_id
+    result.directory = result.account_id
+    try:
+        with tqdm(
+            total=job_count(regions),
+            desc=f"collect {result.name}",
+            unit="api",
+            disable=not show_progress,
+            file=sys.stderr,
+            leave=False,
+        ) as bar:
+            snapshot = collect_account(session, regions, identity, progress=bar.update)
+        snapshot.meta["account_name"] = result.name
+        snapshot.save(account_dir / SNAPSHOT_NAME)
+        result.seconds["collect"] = round(time.monotonic() - started, 2)
+        result.calls = snapshot.meta.get("calls", {})
+        result.collection_errors = snapshot.errors
+        t0 = time.monotonic()
+        findings = Catalog(lang).localize(run_checks(Inventory(snapshot, params.settings), params.settings))
+        write_exports(findings, account_dir, result)
+        result.seconds["checks"] = round(time.monotonic() - t0, 2)
+        t0 = time.monotonic()
+        render_reports(account_dir, lang, params, result)
+        result.seconds["render"] = round(time.monotonic() - t0, 2)
+    except AwsbpError as err:
+        result.error = str(err)
+        return result
+    except Exception as err:
+        log.debug("account %s failed", result.name, exc_info=True)
+        result.error = f"{type(err).__name__}: {err}"
+        return result
+    result.status = "ok" if all(r["ok"] for r in result.reports) else "partial"
+    return result
+
+
+def write_exports(findings: list[Finding], account_dir: Path, result: AccountResult) -> None:
+    """findings.json and findings.csv beside the account's reports (every finding, all statuses)."""
+    findings_io.write_json(findings, account_dir / "findings.json")
+    findings_io.write_csv(findings, account_dir / "findings.csv")
+    result.counts = {s: sum(1 for f in findings if f.status == s) for s in STATUS_ORDER}
+    result.exports = [
+        {"label": "findings.json", "href": f"{result.directory}/findings.json"},
+        {"label": "findings.csv", "href": f"{result.directory}/findings.csv"},
+    ]
+
+
+def render_reports(account_dir: Path, lang: str, params: Params, result: AccountResult) -> None:
+    """Execute every domain notebook on the account's snapshot and convert each to HTML."""
+    from awsbp.render import render_many
+
+    parameters = {
+        "snapshot": str((account_dir / SNAPSHOT_NAME).resolve()),
+        "lang": lang,
+        "settings": params.settings.model_dump(mode="json"),
+    }
+    jobs = [(notebooks_dir() / f"{stem}.ipynb", account_dir, parameters) for stem in DOMAIN_NOTEBOOKS]
+    catalog = Catalog(lang)
+    for job, outcome in zip(jobs, render_many(jobs, max_workers=2), strict=True):
+        domain = DOMAIN_NOTEBOOKS[job[0].stem]
+        result.reports.append(
+            {
+                "notebook": job[0].stem,
+                "title": catalog.domain(domain).title,
+                "href": f"{result.directory}/{outcome.html.name}" if outcome.html else "",
+                "ipynb": f"{result.directory}/{outcome.ipynb.name}",
+                "ok": outcome.ok,
+                "error": outcome.error,
+                "seconds": round(outcome.seconds, 2),
+            }
+        )
+
+
+def new_run_dir(params: Params, output: str | Path | None) -> Path:
+    """``<output>/<client>/<UTC timestamp>``, created now; refuses an unwritable output directory."""
+    base = Path(output or params.output_dir) / params.client
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = base / run_id
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = base / f"{run_id}-{suffix}"
+    try:
+        run_dir.mkdir(parents=True)
+    except OSError as err:
+        raise ParamsError(f"cannot write to {base}: {err.strerror}; choose another --output directory") from None
+    return run_dir
+
+
+def run(params: Params, *, lang: str | None = None, output: str | Path | None = None, quiet: bool = False) -> RunResult:
+    """Assess every account of a params file; write reports, exports, index.html and run.json."""
+    from awsbp.render import write_index
+
+    lang = lang or params.lang
+    run_dir = new_run_dir(params, output)
+    started = datetime.now(UTC)
+    accounts: list[AccountResult] = []
+    with ThreadPoolExecutor(max_workers=min(params.max_workers, len(params.accounts))) as pool:
+        futures = [
+            pool.submit(assess_account, params, account, i, run_dir, lang, show_progress=not quiet)
+            for i, account in enumerate(params.accounts)
+        ]
+        for future in futures:
+            accounts.append(future.result())
+    run_info = {
+        "client": params.client,
+        "run_id": run_dir.name,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tool_version": __version__,
+        "lang": lang,
+        "domains": list(DOMAINS),
+    }
+    (run_dir / "run.json").write_text(
+        json.dumps({**run_info, "accounts": [a.__dict__ for a in accounts]}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+    index = write_index(
+        run_dir / "index.html",
+        title=f"awsbp — {params.client}",
+        lang=lang,
+        run=run_info,
+        accounts=[
+            {
+                "account_id": a.account_id,
+                "name": a.name,
+                "status": a.status,
+                "error": a.error,
+                "counts": a.counts,
+                "reports": a.reports,
+                "exports": a.exports,
+                "collection_errors": len(a.collection_errors),
+            }
+            for a in accounts
+        ],
+    )
+    return RunResult(run_dir=run_dir, index=index, accounts=accounts)

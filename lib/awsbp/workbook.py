@@ -1,0 +1,234 @@
+"""What the notebooks call: load a snapshot, run the domain's checks, show commentary, tables, charts.
+
+Notebooks hold narrative and a few calls; everything they show is built here. Every piece of
+account data is HTML-escaped before it reaches the page, and commentary comes from the catalog
+(our own Markdown, rendered without raw HTML).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markdown_it import MarkdownIt
+
+from awsbp.catalog import SECTIONS, Catalog
+from awsbp.checks import REGISTRY, run_checks
+from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
+from awsbp.inventory import Inventory
+from awsbp.params import Settings
+from awsbp.snapshot import Snapshot
+
+SAMPLE_SNAPSHOT = "sample_snapshot.json.gz"
+PASS_ROWS_SHOWN = 30
+STATUS_COLOURS = {"FAIL": "#d64545", "REVIEW": "#e0a030", "NOT_ASSESSED": "#8a8f98", "PASS": "#3c9a5f"}
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def sample_snapshot_path() -> Path:
+    """The small bundled snapshot (from the simulated account) notebooks use when given none."""
+    return Path(str(files("awsbp.demo").joinpath(SAMPLE_SNAPSHOT)))
+
+
+def esc(value: Any) -> str:
+    """HTML-escape anything for a table cell."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+class HTMLBlock:
+    """A piece of HTML for Jupyter's rich display (``_repr_html_``)."""
+
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+
+class Workbook:
+    """One account's snapshot, inventory, findings and words for one domain."""
+
+    def __init__(self, snapshot: Snapshot, *, domain: str, lang: str = "ja", settings: Settings | None = None):
+        self.snapshot = snapshot
+        self.domain = domain
+        self.settings = settings or Settings()
+        self.catalog = Catalog(lang)
+        self.inventory = Inventory(snapshot, self.settings)
+        self.findings: list[Finding] = self.catalog.localize(run_checks(self.inventory, self.settings, [domain]))
+
+    @property
+    def check_ids(self) -> list[str]:
+        return sorted(spec.id for spec in REGISTRY.values() if spec.domain == self.domain)
+
+    # --- data for exploration ----------------------------------------------------------------
+    def findings_frame(self, check_id: str | None = None) -> pd.DataFrame:
+        """Findings as a DataFrame (evidence keys become columns prefixed ``ev_``)."""
+        rows = []
+        for f in self.findings:
+            if check_id is None or f.check_id == check_id:
+                row = f.to_dict()
+                evidence = row.pop("evidence")
+                row.update({f"ev_{k}": v for k, v in evidence.items()})
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def counts(self) -> pd.DataFrame:
+        """Findings per check (rows) and status (columns)."""
+        frame = pd.DataFrame([{"check_id": f.check_id, "status": str(f.status)} for f in self.findings])
+        table = pd.crosstab(frame["check_id"], frame["status"]) if len(frame) else pd.DataFrame()
+        table = table.reindex(index=self.check_ids, columns=STATUS_ORDER, fill_value=0)
+        return table.fillna(0).astype(int)
+
+    # --- display pieces -------------------------------------------------------------------------
+    def md(self, text: str) -> HTMLBlock:
+        return HTMLBlock(_MD.render(text))
+
+    def intro(self) -> HTMLBlock:
+        text = self.catalog.domain(self.domain)
+        return HTMLBlock(f"<h1>{esc(text.title)}</h1>" + _MD.render(text.intro))
+
+    def overview(self) -> HTMLBlock:
+        """Counts by check and status, and by severity for FAIL, plus a stacked bar chart."""
+        ui = self.catalog.ui
+        meta = self.snapshot.meta
+        lead = ui(
+            "overview_lead",
+            account=meta.get("account_id", "?"),
+            regions=", ".join(self.snapshot.regions),
+            collected_at=meta.get("collected_at", "?"),
+        )
+        counts = self.counts()
+        head = "".join(f'<th class="st-{s}">{esc(ui("status_" + s))}</th>' for s in STATUS_ORDER)
+        body = []
+        for check_id, row in counts.iterrows():
+            title = self.catalog.check(str(check_id)).title
+            cells = "".join(f'<td class="{"st-" + s if row[s] else ""}">{row[s]}</td>' for s in STATUS_ORDER)
+            body.append(f"<tr><td>{esc(check_id)}</td><td>{esc(title)}</td>{cells}</tr>")
+        totals = "".join(f"<td><b>{int(counts[s].sum())}</b></td>" for s in STATUS_ORDER)
+        body.append(f'<tr><td colspan="2"><b>{esc(ui("col_total"))}</b></td>{totals}</tr>')
+        table = (
+            f'<table class="awsbp"><thead><tr><th>{esc(ui("col_check"))}</th><th>{esc(ui("col_title"))}</th>'
+            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+        return HTMLBlock(
+            f"<h2>{esc(ui('overview'))}</h2><p>{esc(lead)}</p>{table}{self.severity_table()}{self.chart()}"
+        )
+
+    def severity_table(self) -> str:
+        ui = self.catalog.ui
+        fails = [f for f in self.findings if f.status == "FAIL"]
+        if not fails:
+            return ""
+        cells = "".join(
+            f'<td class="sev-{s}">{esc(s)}: {sum(1 for f in fails if f.severity == s)}</td>' for s in SEVERITY_ORDER
+        )
+        label = f"{ui('status_FAIL')} / {ui('col_severity')}"
+        return f'<table class="awsbp"><tr><th>{esc(label)}</th>{cells}</tr></table>'
+
+    def chart(self) -> str:
+        """Stacked horizontal bars per check by status, as an embedded PNG (labels are ids, language-neutral)."""
+        import base64
+
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        counts = self.counts()
+        fig, ax = plt.subplots(figsize=(7, 0.45 * len(counts) + 1.2), dpi=90)
+        left = pd.Series(0, index=counts.index)
+        for status in STATUS_ORDER:
+            ax.barh(counts.index, counts[status], left=left, color=STATUS_COLOURS[status], label=status)
+            left += counts[status]
+        ax.invert_yaxis()
+        ax.set_xlabel("findings")
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+        data = base64.b64encode(buf.getvalue()).decode()
+        return f'<p><img alt="findings chart" src="data:image/png;base64,{data}"></p>'
+
+    def findings_table(self, check_id: str) -> str:
+        """All non-PASS findings of a check, then a bounded number of PASS rows."""
+        ui = self.catalog.ui
+        rows = [f for f in self.findings if f.check_id == check_id]
+        if not rows:
+            return f"<p>{esc(ui('no_findings'))}</p>"
+        rows.sort(
+            key=lambda f: (STATUS_ORDER.index(f.status), SEVERITY_ORDER.index(f.severity), f.region, f.resource_name)
+        )
+        passed = [f for f in rows if f.status == "PASS"]
+        shown = [f for f in rows if f.status != "PASS"] + passed[:PASS_ROWS_SHOWN]
+        cols = ["col_status", "col_severity", "col_region", "col_resource", "col_environment", "col_detail"]
+        head = "".join(f"<th>{esc(ui(c))}</th>" for c in cols)
+        body = []
+        for f in shown:
+            resource = esc(f.resource_name)
+            if f.resource_id != f.resource_name:
+                resource += f"<br><small>{esc(f.resource_id)}</small>"
+            body.append(
+                f'<tr><td class="st-{esc(f.status)}">{esc(ui("status_" + f.status))}</td>'
+                f'<td class="sev-{esc(f.severity)}">{esc(f.severity)}</td><td>{esc(f.region)}</td>'
+                f"<td>{resource}</td><td>{esc(f.environment)}</td><td>{esc(f.detail)}</td></tr>"
+            )
+        note = ""
+        if len(passed) > PASS_ROWS_SHOWN:
+            note = f"<p><small>{esc(ui('passed_hidden', n=len(passed) - PASS_ROWS_SHOWN))}</small></p>"
+        return f'<table class="awsbp"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{note}'
+
+    def references(self, check_id: str) -> str:
+        refs = REGISTRY[check_id].refs
+        if not refs:
+            return ""
+        items = "".join(f"<li>{esc(k)}: {esc(', '.join(v))}</li>" for k, v in refs.items())
+        return f"<p><b>{esc(self.catalog.ui('references'))}</b></p><ul>{items}</ul>"
+
+    def section(self, check_id: str) -> HTMLBlock:
+        """One best practice: why, what we check, findings here, how to fix, references."""
+        text = self.catalog.check(check_id)
+        names = {key: SECTIONS[key][self.catalog.lang] for key in ("why", "check", "fix")}
+        parts = [
+            f'<h2 id="{esc(check_id)}">{esc(check_id)} {esc(text.title)}</h2>',
+            f"<h3>{esc(names['why'])}</h3>" + _MD.render(text.why),
+            f"<h3>{esc(names['check'])}</h3>" + _MD.render(text.check),
+            f"<h3>{esc(self.catalog.ui('findings'))}</h3>" + self.findings_table(check_id),
+            f"<h3>{esc(names['fix'])}</h3>" + _MD.render(text.fix),
+            self.references(check_id),
+        ]
+        return HTMLBlock("\n".join(parts))
+
+    def gaps(self) -> HTMLBlock:
+        """The API calls that failed during collection: what NOT_ASSESSED findings stand on."""
+        ui = self.catalog.ui
+        title = f"<h2>{esc(ui('collection_gaps'))}</h2>"
+        if not self.snapshot.errors:
+            return HTMLBlock(f"{title}<p>{esc(ui('collection_gaps_none'))}</p>")
+        cols = ["col_service", "col_region", "col_api", "col_code", "col_message"]
+        head = "".join(f"<th>{esc(ui(c))}</th>" for c in cols)
+        body = "".join(
+            f"<tr><td>{esc(e['service'])}</td><td>{esc(e['region'])}</td><td>{esc(e['api'])}</td>"
+            f"<td>{esc(e['code'])}</td><td>{esc(e['message'])}</td></tr>"
+            for e in self.snapshot.errors
+        )
+        return HTMLBlock(
+            f"{title}<p>{esc(ui('collection_gaps_lead'))}</p>"
+            f'<table class="awsbp"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        )
+
+
+def open_workbook(
+    snapshot: str | Path = "", *, domain: str, lang: str = "ja", settings: dict[str, Any] | None = None
+) -> Workbook:
+    """What a notebook's first cell calls: an empty ``snapshot`` means the bundled sample."""
+    path = Path(snapshot) if snapshot else sample_snapshot_path()
+    return Workbook(Snapshot.load(path), domain=domain, lang=lang, settings=Settings.model_validate(settings or {}))

@@ -1,0 +1,112 @@
+"""End to end through the CLI against a moto server: a real run, partial failures, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from awsbp.cli import main
+
+pytestmark = [pytest.mark.xdist_group("moto"), pytest.mark.slow]
+
+
+def params_file(tmp_path, body: str):
+    path = tmp_path / "client.yaml"
+    path.write_text(f"client: acme\nlang: en\nregions: [eu-west-1]\n{body}", encoding="utf-8")
+    return path
+
+
+def seed_minimal():
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    return group
+
+
+def test_run_writes_reports_exports_and_run_log(aws_env, tmp_path, capsys):
+    group = seed_minimal()
+    code = main(["run", str(params_file(tmp_path, "")), "--output", str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    index = tmp_path / "out" / "acme"
+    run_dir = next(index.iterdir())
+    assert out.out.strip() == str((run_dir / "index.html").resolve())
+    account = run_dir / "123456789012"
+    assert {p.name for p in account.iterdir()} >= {
+        "snapshot.json.gz",
+        "findings.json",
+        "findings.csv",
+        "10_vpc.ipynb",
+        "10_vpc.html",
+    }
+    findings = json.loads((account / "findings.json").read_text())
+    ssh = [f for f in findings if f["check_id"] == "BP-VPC-02" and f["status"] == "FAIL"]
+    assert [(f["evidence"]["group_id"], f["severity"], f["evidence"]["ports"]) for f in ssh] == [
+        (group, "low", "22/tcp")
+    ]  # attached to nothing yet: latent
+    log = json.loads((run_dir / "run.json").read_text())
+    assert log["accounts"][0]["calls"]["ec2.DescribeVpcs"] == 1
+    html = (account / "10_vpc.html").read_text()
+    assert "BP-VPC-02" in html and group in html
+    assert "10_vpc.html" in (run_dir / "index.html").read_text()
+
+
+def test_one_bad_account_does_not_stop_the_others(aws_env, tmp_path, capsys):
+    body = "accounts:\n  - name: good\n  - name: broken\n    profile: no-such-profile\n"
+    code = main(["run", str(params_file(tmp_path, body)), "--output", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "broken: AWS profile 'no-such-profile' does not exist" in err
+    run_dir = next((tmp_path / "out" / "acme").iterdir())
+    log = json.loads((run_dir / "run.json").read_text())
+    assert [(a["name"], a["status"]) for a in log["accounts"]] == [("good", "ok"), ("broken", "failed")]
+    assert (run_dir / "123456789012" / "10_vpc.html").is_file()
+    assert "no-such-profile" in (run_dir / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("accounts:\n  - profile: nope\n", "AWS profile 'nope' does not exist"),
+        ("regions2: []\n", "regions2: unknown key"),
+        ("max_workers: lots\n", "max_workers"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(aws_env, tmp_path, capsys, body, message):
+    code = main(["run", str(params_file(tmp_path, body)), "--output", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert message in err and len(err.splitlines()) <= 2 and "Traceback" not in err
+
+
+def test_region_that_does_not_exist(aws_env, tmp_path, capsys):
+    path = tmp_path / "p.yaml"
+    path.write_text("client: acme\nregions: [eu-middle-9]\n")
+    assert main(["run", str(path), "--output", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "region 'eu-middle-9' does not exist" in capsys.readouterr().err
+
+
+def test_role_that_cannot_be_assumed(aws_env, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")  # STS unreachable: AssumeRole fails
+    body = "accounts:\n  - role_arn: arn:aws:iam::210987654321:role/audit\n"
+    assert main(["run", str(params_file(tmp_path, body)), "--output", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "cannot assume arn:aws:iam::210987654321:role/audit" in capsys.readouterr().err
+
+
+def test_unwritable_output_directory(aws_env, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["run", str(params_file(tmp_path, "")), "--output", str(blocker), "--quiet"]) == 2
+    assert "cannot write to" in capsys.readouterr().err
+
+
+def test_missing_params_file(capsys, tmp_path):
+    assert main(["run", str(tmp_path / "absent.yaml")]) == 2
+    assert "no such params file" in capsys.readouterr().err
