@@ -18,7 +18,7 @@ demo: $(STAMP)  ## run the whole pipeline on a simulated account; prints the ind
 	$(BIN)/awsbp demo $(LANG_OPT)
 
 test: $(STAMP)  ## the full test suite (what CI runs)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --nbmake tests notebooks
 
 lint: $(STAMP)  ## ruff lint + format check, mypy, notebooks without outputs
 	$(BIN)/ruff check .

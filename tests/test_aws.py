@@ -6,8 +6,6 @@ import pytest
 from awsbp.aws import AwsSession, is_read_operation
 from awsbp.errors import CredentialsError, ReadOnlyViolation
 
-pytestmark = pytest.mark.xdist_group("moto")
-
 
 @pytest.mark.parametrize(
     ("service", "operation", "allowed"),

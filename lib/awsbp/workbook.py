@@ -148,8 +148,10 @@ class Workbook:
             ax.barh(counts.index, counts[status], left=left, color=STATUS_COLOURS[status], label=status)
             left += counts[status]
         ax.invert_yaxis()
-        ax.set_xlabel("findings")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(counts)), ncol=4, fontsize=8, frameon=False
+        )
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         buf = io.BytesIO()

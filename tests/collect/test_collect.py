@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import boto3
-import pytest
 from awsbp.aws import AwsSession
 from awsbp.collect import COLLECTORS, collect_account, iam_actions
 from awsbp.collect.base import Api, call_api
@@ -11,7 +10,6 @@ from awsbp.snapshot import Snapshot
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-pytestmark = pytest.mark.xdist_group("moto")
 REGIONS = ["eu-west-1", "us-east-1"]
 
 

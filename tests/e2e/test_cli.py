@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from awsbp.cli import main
 
-pytestmark = [pytest.mark.xdist_group("moto"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def params_file(tmp_path, body: str):
