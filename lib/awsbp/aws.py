@@ -87,7 +87,7 @@ class CallRecorder:
             self.calls[f"{service}.{model.name}"] += 1
 
     def on_send(self, event_name: str, **_: Any) -> None:
-        _, service_id, operation = event_name.split(".", 2)
+        _event, service_id, operation = event_name.split(".", 2)
         with self._lock:
             service = self._service_names.get(service_id, service_id)
             self.attempts[f"{service}.{operation}"] += 1
@@ -159,7 +159,7 @@ class AwsSession:
         return session
 
     def _assume(self, role_arn: str, external_id: str | None, session_name: str) -> boto3.Session:
-        kwargs = {"RoleArn": role_arn, "RoleSessionName": session_name}
+        kwargs: dict[str, str] = {"RoleArn": role_arn, "RoleSessionName": session_name}
         if external_id:
             kwargs["ExternalId"] = external_id
         try:

@@ -67,10 +67,10 @@ def is_private_cidr(cidr: str) -> bool:
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return False
-    private = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
-    if net.version == 6:
-        return net.subnet_of(ipaddress.ip_network("fc00::/7"))
-    return any(net.subnet_of(p) for p in private)
+    if isinstance(net, ipaddress.IPv6Network):
+        return net.subnet_of(ipaddress.IPv6Network("fc00::/7"))
+    private = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+    return any(net.subnet_of(ipaddress.IPv4Network(p)) for p in private)
 
 
 def cidr_overlaps(cidr: str, others: list[str]) -> bool:

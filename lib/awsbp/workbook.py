@@ -140,6 +140,7 @@ class Workbook:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         counts = self.counts()
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(counts) + 1.2), dpi=90)
@@ -148,7 +149,7 @@ class Workbook:
             ax.barh(counts.index, counts[status], left=left, color=STATUS_COLOURS[status], label=status)
             left += counts[status]
         ax.invert_yaxis()
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(
             loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(counts)), ncol=4, fontsize=8, frameon=False
         )

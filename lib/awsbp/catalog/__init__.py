@@ -63,7 +63,7 @@ class DomainText:
 def parse_domain(domain: str, lang: str, text: str) -> DomainText:
     """Parse one catalog file (format in the module docstring)."""
     section_names = {v[lang]: k for k, v in SECTIONS.items()}
-    title, intro_lines = domain, []
+    title, intro_lines = domain, list[str]()
     checks: dict[str, CheckText] = {}
     current: CheckText | None = None
     part: str | None = None
