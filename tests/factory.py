@@ -242,3 +242,9 @@ def good_world() -> dict[str, list[Any]]:
         "rds.DescribeDBInstances": [db("prod-db", v, "prod-db", ["subnet-app"], ["sg-db"], System="shop")],
         "rds.DescribeDBSubnetGroups": [subnet_group("prod-db", v, ["subnet-app"])],
     }
+
+
+def with_(world: dict[str, list[Any]], key: str, *items: Any) -> dict[str, list[Any]]:
+    """Append items to one API of a world dict; returns the world for chaining."""
+    world[key] = world.get(key, []) + list(items)
+    return world

@@ -22,6 +22,7 @@ from factory import (
     subnet,
     subnet_group,
     vpc,
+    with_,
 )
 
 load_all()
@@ -37,11 +38,6 @@ def run(check_id: str, data: dict, **kw) -> list[Finding]:
 def by(findings: list[Finding], status: str) -> dict[str, Finding]:
     """Findings of one status keyed by '<resource name>:<reason>'."""
     return {f"{f.resource_name}:{f.reason}": f for f in findings if f.status == status}
-
-
-def with_(world: dict, key: str, *items) -> dict:
-    world[key] = world.get(key, []) + list(items)
-    return world
 
 
 # --- the compliant world passes everything -----------------------------------------------------
