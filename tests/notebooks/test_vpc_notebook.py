@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from factory import good_world, rule, sg, snapshot, with_
-
 from awsbp.render import execute_and_convert
+from factory import good_world, rule, sg, snapshot, with_
 
 pytestmark = pytest.mark.slow
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "10_vpc.ipynb"
