@@ -26,6 +26,7 @@ from awsbp.params import Settings
 from awsbp.snapshot import Snapshot
 
 WORLD = {"0.0.0.0/0", "::/0"}
+DEFAULT_VPC_NAME = "default VPC"  # display name of an unnamed default VPC
 ALL_PORTS = "all"
 
 
@@ -137,7 +138,7 @@ class Inventory:
                 {
                     "region": region,
                     "vpc_id": v["VpcId"],
-                    "name": tags.get("Name", ""),
+                    "name": tags.get("Name") or (DEFAULT_VPC_NAME if v.get("IsDefault") else ""),
                     "cidrs": cidrs,
                     "is_default": bool(v.get("IsDefault")),
                     "environment": self.settings.environment_of(tags),

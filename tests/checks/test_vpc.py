@@ -101,8 +101,8 @@ def test_vpc01_two_systems_fail_and_untagged_review():
 def test_vpc01_default_vpc_with_workload_fails():
     w = with_(good_world(), "ec2.DescribeVpcs", vpc("vpc-def", "172.31.0.0/16", "", default=True))
     with_(w, "ec2.DescribeInstances", instance("i-legacy", "vpc-def", "subnet-def", [], "legacy", System="legacy"))
-    fail = by(run("BP-VPC-01", w), "FAIL")["vpc-def:default_vpc_workloads"]
-    assert fail.evidence == {"vpc_name": "vpc-def", "workloads": "legacy", "count": 1}
+    fail = by(run("BP-VPC-01", w), "FAIL")["default VPC:default_vpc_workloads"]
+    assert fail.evidence == {"vpc_name": "default VPC", "workloads": "legacy", "count": 1}
 
 
 # --- BP-VPC-02 -----------------------------------------------------------------------------------

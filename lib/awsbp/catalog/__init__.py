@@ -152,7 +152,12 @@ class Catalog:
         template = self.check(finding.check_id).messages.get(finding.reason)
         if template is None:
             raise CatalogError(f"{finding.check_id}: no message for reason {finding.reason!r} in {self.lang}")
-        values = {"resource_id": finding.resource_id, "resource_name": finding.resource_name, **finding.evidence}
+        values = {
+            "resource_id": finding.resource_id,
+            "resource_name": finding.resource_name,
+            "environment": finding.environment or "-",
+            **finding.evidence,
+        }
         return template.format_map(_Missing(values))
 
     def localize(self, findings: list[Finding]) -> list[Finding]:
