@@ -12,11 +12,11 @@ from types import ModuleType
 
 from awsbp import __version__
 from awsbp.aws import AwsSession
-from awsbp.collect import ec2, elb, elbv2, lambda_, rds
+from awsbp.collect import accessanalyzer, ec2, elb, elbv2, iam, lambda_, rds
 from awsbp.collect.base import Api, ApiResult, call_api
 from awsbp.snapshot import GLOBAL, Snapshot
 
-COLLECTORS: tuple[ModuleType, ...] = (ec2, elbv2, elb, rds, lambda_)
+COLLECTORS: tuple[ModuleType, ...] = (ec2, elbv2, elb, rds, lambda_, iam, accessanalyzer)
 
 
 def iam_actions(collectors: Iterable[ModuleType] = COLLECTORS) -> list[str]:

