@@ -36,7 +36,7 @@ def test_run_writes_reports_exports_and_run_log(aws_env, tmp_path, capsys):
     assert code == 0, out.err
     index = tmp_path / "out" / "acme"
     run_dir = next(index.iterdir())
-    assert out.out.strip() == str((run_dir / "index.html").resolve())
+    assert out.out.strip().splitlines()[-1] == str((run_dir / "index.html").resolve())
     account = run_dir / "123456789012"
     assert {p.name for p in account.iterdir()} >= {
         "snapshot.json.gz",
