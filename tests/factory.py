@@ -8,6 +8,7 @@ from typing import Any
 from awsbp.snapshot import Snapshot
 
 REGION = "eu-west-1"
+NOW_DEFAULT = "2026-11-28T00:00:00+00:00"
 ACCOUNT = "111122223333"
 EXPECTED_ENDPOINTS = ["ssm", "ssmmessages", "ec2messages", "logs", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "kms"]
 
@@ -30,6 +31,17 @@ APIS = {
     "elb": ["DescribeLoadBalancers"],
     "rds": ["DescribeDBInstances", "DescribeDBClusters", "DescribeDBSubnetGroups"],
     "lambda": ["ListFunctions"],
+    "accessanalyzer": ["ListAnalyzers"],
+}
+GLOBAL_APIS = {
+    "iam": [
+        "GetCredentialReport",
+        "GetAccountSummary",
+        "GetAccountPasswordPolicy",
+        "GetAccountAuthorizationDetails",
+        "ListSSHPublicKeys",
+        "ListServiceSpecificCredentials",
+    ],
 }
 
 
@@ -91,16 +103,28 @@ def rule(
     return out
 
 
-def instance(iid: str, vid: str, sid: str, sgs: list[str], name: str, public_ip: str = "", **tag: str):
+def instance(
+    iid: str,
+    vid: str,
+    sid: str,
+    sgs: list[str],
+    name: str,
+    public_ip: str = "",
+    profile: str = "web",
+    http_tokens: str = "required",
+    **tag: str,
+):
     out = {
         "InstanceId": iid,
         "VpcId": vid,
         "SubnetId": sid,
         "State": {"Name": "running"},
         "SecurityGroups": [{"GroupId": g} for g in sgs],
-        "MetadataOptions": {"HttpTokens": "required"},
+        "MetadataOptions": {"HttpTokens": http_tokens},
         "Tags": tags(Name=name, **tag),
     }
+    if profile:
+        out["IamInstanceProfile"] = {"Arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/{profile}"}
     if public_ip:
         out["PublicIpAddress"] = public_ip
     return out
@@ -188,7 +212,7 @@ def snapshot(
             "account_id": ACCOUNT,
             "partition": "aws",
             "regions": regions or [region],
-            "collected_at": "2026-11-28T00:00:00+00:00",
+            "collected_at": NOW_DEFAULT,
         }
     )
     given = copy.deepcopy(data or {})
@@ -200,6 +224,13 @@ def snapshot(
                     snap.record_error(service, r, api, "AccessDenied", f"not authorized to perform {name}")
                 else:
                     snap.put(service, r, api, given.get(name, []) if r == region else [])
+    for service, apis in GLOBAL_APIS.items():
+        for api in apis:
+            name = f"{service}.{api}"
+            if name in missing:
+                snap.record_error(service, "global", api, "AccessDenied", f"not authorized to perform {name}")
+            else:
+                snap.put(service, "global", api, given.get(name, []))
     return snap
 
 
@@ -247,4 +278,154 @@ def good_world() -> dict[str, list[Any]]:
 def with_(world: dict[str, list[Any]], key: str, *items: Any) -> dict[str, list[Any]]:
     """Append items to one API of a world dict; returns the world for chaining."""
     world[key] = world.get(key, []) + list(items)
+    return world
+
+
+# --- IAM ------------------------------------------------------------------------------------------
+NOW = "2026-11-28T00:00:00+00:00"  # the snapshots' collected_at
+RECENT, OLD = "2026-11-20T00:00:00+00:00", "2026-01-10T00:00:00+00:00"
+
+
+def report_row(
+    user: str,
+    *,
+    password: bool = False,
+    mfa: bool = False,
+    password_used: str = "N/A",
+    key1: bool = False,
+    key1_rotated: str = "N/A",
+    key1_used: str = "N/A",
+    key1_service: str = "N/A",
+    key2: bool = False,
+    key2_rotated: str = "N/A",
+    key2_used: str = "N/A",
+    created: str = OLD,
+) -> dict[str, str]:
+    """A credential-report row, all strings as AWS writes them."""
+    return {
+        "user": user,
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/{user}" if user != "<root_account>" else f"arn:aws:iam::{ACCOUNT}:root",
+        "user_creation_time": created,
+        "password_enabled": str(password).lower() if user != "<root_account>" else "not_supported",
+        "password_last_used": password_used,
+        "mfa_active": str(mfa).lower(),
+        "access_key_1_active": str(key1).lower(),
+        "access_key_1_last_rotated": key1_rotated,
+        "access_key_1_last_used_date": key1_used,
+        "access_key_1_last_used_service": key1_service,
+        "access_key_2_active": str(key2).lower(),
+        "access_key_2_last_rotated": key2_rotated,
+        "access_key_2_last_used_date": key2_used,
+        "access_key_2_last_used_service": "N/A",
+    }
+
+
+def allow(*actions: str, resource: str = "*") -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}]}
+
+
+def trust(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    stmt: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    if condition:
+        stmt["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [stmt]}
+
+
+def iam_user(name: str, groups: list[str] = (), attached: list[str] = (), inline: dict[str, Any] | None = None):
+    return {
+        "UserName": name,
+        "Arn": f"arn:aws:iam::{ACCOUNT}:user/{name}",
+        "GroupList": list(groups),
+        "AttachedManagedPolicies": [{"PolicyArn": a} for a in attached],
+        "UserPolicyList": [{"PolicyName": k, "PolicyDocument": v} for k, v in (inline or {}).items()],
+    }
+
+
+def iam_group(name: str, attached: list[str] = (), inline: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "GroupName": name,
+        "Arn": f"arn:aws:iam::{ACCOUNT}:group/{name}",
+        "AttachedManagedPolicies": [{"PolicyArn": a} for a in attached],
+        "GroupPolicyList": [{"PolicyName": k, "PolicyDocument": v} for k, v in (inline or {}).items()],
+    }
+
+
+def iam_role(name: str, trust_doc: dict[str, Any], attached: list[str] = (), path: str = "/") -> dict[str, Any]:
+    return {
+        "RoleName": name,
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role{path}{name}",
+        "Path": path,
+        "AssumeRolePolicyDocument": trust_doc,
+        "AttachedManagedPolicies": [{"PolicyArn": a} for a in attached],
+        "RolePolicyList": [],
+        "InstanceProfileList": [],
+    }
+
+
+def managed(arn: str, doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Arn": arn,
+        "PolicyName": arn.rsplit("/", 1)[-1],
+        "PolicyVersionList": [{"IsDefaultVersion": True, "Document": doc}],
+    }
+
+
+def details(users=(), groups=(), roles=(), policies=()) -> list[dict[str, Any]]:
+    return [
+        {
+            "UserDetailList": list(users),
+            "GroupDetailList": list(groups),
+            "RoleDetailList": list(roles),
+            "Policies": list(policies),
+        }
+    ]
+
+
+STRONG_PASSWORD_POLICY = {
+    "MinimumPasswordLength": 16,
+    "RequireSymbols": True,
+    "RequireNumbers": True,
+    "RequireUppercaseCharacters": True,
+    "RequireLowercaseCharacters": True,
+    "PasswordReusePrevention": 24,
+}
+
+
+def good_iam_world() -> dict[str, list[Any]]:
+    """A compliant account: every IAM check passes on it (with good_world's instance)."""
+    world = good_world()
+    world.update(
+        {
+            "iam.GetCredentialReport": [
+                report_row("<root_account>", mfa=True, password_used=OLD),
+                report_row("alice", password=True, mfa=True, password_used=RECENT),
+                report_row(
+                    "ci",
+                    key1=True,
+                    key1_rotated=RECENT,
+                    key1_used=RECENT,
+                    key1_service="s3",
+                    password=True,
+                    mfa=True,
+                    password_used=RECENT,
+                ),
+            ],
+            "iam.GetAccountSummary": [{"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0}],
+            "iam.GetAccountPasswordPolicy": [dict(STRONG_PASSWORD_POLICY)],
+            "iam.GetAccountAuthorizationDetails": details(
+                users=[iam_user("alice", groups=["devs"]), iam_user("ci", groups=["devs"])],
+                groups=[iam_group("devs", inline={"deploy": allow("lambda:UpdateFunctionCode", "s3:GetObject")})],
+                roles=[
+                    iam_role(
+                        "partner",
+                        trust({"AWS": "arn:aws:iam::999988887777:root"}, {"StringEquals": {"sts:ExternalId": "x"}}),
+                    ),
+                    iam_role("web", trust({"Service": "ec2.amazonaws.com"})),
+                ],
+            ),
+            "iam.ListSSHPublicKeys": [{"UserName": "alice", "SSHPublicKeyId": "APKA1", "Status": "Active"}],
+            "iam.ListServiceSpecificCredentials": [],
+            "accessanalyzer.ListAnalyzers": [{"name": "account", "type": "ACCOUNT", "status": "ACTIVE"}],
+        }
+    )
     return world

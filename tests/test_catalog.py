@@ -23,9 +23,9 @@ def emitted_reasons(check_id: str) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "emit":
             args = node.args
-            is_this_check = len(args) >= 7 and isinstance(args[0], ast.Constant) and args[0].value == check_id
-            if is_this_check and isinstance(args[6], ast.Constant):
-                reasons.add(args[6].value)
+            is_this_check = len(args) >= 2 and isinstance(args[0], ast.Constant) and args[0].value == check_id
+            if is_this_check and isinstance(args[-1], ast.Constant):  # the reason is the last positional argument
+                reasons.add(args[-1].value)
     return reasons
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from awsbp.iam_inventory import IamFrames
 from awsbp.params import Settings
 from awsbp.snapshot import Snapshot
 
@@ -102,7 +103,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-class Inventory:
+class Inventory(IamFrames):
     """DataFrames over one snapshot. Build with ``Inventory(snapshot, settings)``."""
 
     def __init__(self, snapshot: Snapshot, settings: Settings | None = None):

@@ -52,6 +52,29 @@ class EnvironmentValues(Strict):
     dev: list[str] = ["dev", "development", "develop", "開発", "test", "testing", "stg", "staging", "qa", "検証"]
 
 
+class PasswordPolicy(Strict):
+    """The password policy an account should have at least (BP-IAM-02)."""
+
+    minimum_length: int = Field(default=14, ge=6, le=128)
+    require_symbols: bool = True
+    require_numbers: bool = True
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    reuse_prevention: int = Field(default=24, ge=0, le=24)
+    max_age_days: int | None = Field(default=None, ge=1, le=1095)
+
+
+DEVELOPER_ACTIONS = [
+    "lambda:UpdateFunctionCode",
+    "codecommit:GitPush",
+    "codebuild:StartBuild",
+    "ec2:RunInstances",
+    "ecs:UpdateService",
+    "cloudformation:CreateStack",
+    "cloudformation:UpdateStack",
+]
+
+
 class Settings(Strict):
     """Thresholds and tag conventions the checks read. Defaults follow CHECKS.md."""
 
@@ -73,6 +96,12 @@ class Settings(Strict):
         "secretsmanager",
         "kms",
     ]
+    unused_days: int = Field(default=90, ge=1)
+    key_max_age_days: int = Field(default=90, ge=1)
+    root_recent_days: int = Field(default=90, ge=1)
+    max_iam_admins: int = Field(default=3, ge=0)
+    password_policy: PasswordPolicy = PasswordPolicy()
+    developer_actions: list[str] = Field(default_factory=lambda: list(DEVELOPER_ACTIONS), min_length=1)
 
     @property
     def bastion_key_value(self) -> tuple[str, str]:

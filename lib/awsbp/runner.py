@@ -36,7 +36,7 @@ log = logging.getLogger("awsbp")
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 # notebook file stem -> domain it reports on
-DOMAIN_NOTEBOOKS = {"10_vpc": "vpc"}
+DOMAIN_NOTEBOOKS = {"10_vpc": "vpc", "20_iam": "iam"}
 SNAPSHOT_NAME = "snapshot.json.gz"
 EXIT_OK, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 2, 3
 

@@ -134,13 +134,7 @@ class Workbook:
 
     def chart(self) -> str:
         """Stacked horizontal bars per check by status, as an embedded PNG (labels are ids, language-neutral)."""
-        import base64
-
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
+        plt, MaxNLocator = _pyplot()
 
         counts = self.counts()
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(counts) + 1.2), dpi=90)
@@ -154,12 +148,7 @@ class Workbook:
             loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(counts)), ncol=4, fontsize=8, frameon=False
         )
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        plt.close(fig)
-        data = base64.b64encode(buf.getvalue()).decode()
-        return f'<p><img alt="findings chart" src="data:image/png;base64,{data}"></p>'
+        return _embed(fig, "findings chart")
 
     def findings_table(self, check_id: str) -> str:
         """All non-PASS findings of a check, then a bounded number of PASS rows."""
@@ -210,6 +199,43 @@ class Workbook:
         ]
         return HTMLBlock("\n".join(parts))
 
+    def admin_overlap(self) -> HTMLBlock:
+        """BP-IAM-08's evidence: who can administer IAM, who holds developer rights, and the overlap."""
+        from awsbp.checks.iam import iam_admin_actions
+        from awsbp.policy import expand
+
+        ui = self.catalog.ui
+        perms = self.inventory.principal_permissions
+        if perms.empty:
+            return HTMLBlock("")
+        developer = expand(self.settings.developer_actions)
+        rows, counts = [], {"both": 0, "iam_admin": 0, "developer": 0, "neither": 0}
+        for p in perms.to_dict("records"):
+            admin, dev = bool(iam_admin_actions(p["actions"])), bool(developer & p["actions"])
+            counts["both" if admin and dev else "iam_admin" if admin else "developer" if dev else "neither"] += 1
+            if admin or dev:
+                mark = {True: "●", False: ""}
+                cls = ' class="sev-high"' if admin and dev else ""
+                rows.append(
+                    f"<tr{cls}><td>{esc(p['principal_type'])}</td><td>{esc(p['principal'])}</td>"
+                    f"<td>{mark[admin]}</td><td>{mark[dev]}</td></tr>"
+                )
+        head = "".join(
+            f"<th>{esc(ui(k))}</th>" for k in ("col_principal_type", "col_principal", "col_iam_admin", "col_developer")
+        )
+        table = f'<table class="awsbp"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        plt, _ = _pyplot()
+        fig, ax = plt.subplots(figsize=(5, 2.2), dpi=90)
+        labels = ["IAM admin + developer", "IAM admin only", "developer only", "neither"]
+        colours = [STATUS_COLOURS["FAIL"], STATUS_COLOURS["REVIEW"], "#5b8def", STATUS_COLOURS["PASS"]]
+        ax.barh(labels, list(counts.values()), color=colours)
+        ax.invert_yaxis()
+        ax.set_xlabel("principals (users and groups)")
+        ax.spines[["top", "right"]].set_visible(False)
+        return HTMLBlock(
+            f"<h3>{esc(ui('admin_overlap'))}</h3>{table}{_embed(fig, 'IAM administrators and developers')}"
+        )
+
     def gaps(self) -> HTMLBlock:
         """The API calls that failed during collection: what NOT_ASSESSED findings stand on."""
         ui = self.catalog.ui
@@ -227,6 +253,28 @@ class Workbook:
             f"{title}<p>{esc(ui('collection_gaps_lead'))}</p>"
             f'<table class="awsbp"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         )
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    return plt, MaxNLocator
+
+
+def _embed(fig: Any, alt: str) -> str:
+    """A matplotlib figure as an inline PNG (reports open offline)."""
+    import base64
+
+    plt, _ = _pyplot()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return f'<p><img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"></p>'
 
 
 def open_workbook(

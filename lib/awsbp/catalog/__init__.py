@@ -156,6 +156,7 @@ class Catalog:
             "resource_id": finding.resource_id,
             "resource_name": finding.resource_name,
             "environment": finding.environment or "-",
+            "region": finding.region,
             **finding.evidence,
         }
         return template.format_map(_Missing(values))

@@ -50,6 +50,10 @@ def authorization_details(client: Any) -> list[dict[str, list[Any]]]:
     for page in client.get_paginator("get_account_authorization_details").paginate():
         for key in AUTHORIZATION_KEYS:
             merged[key].extend(page.get(key, []))
+    # AWS managed policies nothing uses tell nothing about this account; keep customer ones and attached ones.
+    merged["Policies"] = [
+        p for p in merged["Policies"] if ":iam::aws:policy/" not in p.get("Arn", "") or p.get("AttachmentCount", 1)
+    ]
     return [merged]
 
 

@@ -1,0 +1,186 @@
+"""A local moto server for the demo, and an environment that points every boto3 client at it.
+
+``DemoServer`` runs moto's ``ThreadedMotoServer`` on 127.0.0.1 at a free port. ``start()`` wipes all
+simulated state (``POST /moto-api/reset``) and seeds moto's id generator (``POST /moto-api/seed?a=42``),
+so seeding the same world gives the same resource ids every run::
+
+    with DemoServer() as server, simulated_environment(server.endpoint):
+        seed(server.endpoint)                               # awsbp.demo.world
+        boto3.client("sts").get_caller_identity()["Account"]   # -> "123456789012"
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from awsbp.demo.world import DEMO_CREDENTIAL, DEMO_REGION, LOOPBACK_HOSTS, demo_clients, require_loopback
+
+MOTO_SEED = 42
+# moto's default account. Never set MOTO_ACCOUNT_ID: it would break AssumeRole into other simulated accounts.
+MOTO_ACCOUNT_ID = "123456789012"
+
+# Read by moto when it creates a backend, so they must be in os.environ before the first request.
+MOTO_ENVIRONMENT = {
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",  # ~1,300 stock AMIs per region otherwise
+    # AWS managed policies (AdministratorAccess, …) must exist to be attached; the collector keeps only attached ones
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+}
+
+# The first request a moto process serves for some services draws from the id generator once (EC2 creates its
+# backends and default VPCs): a read of each before the reset keeps that out of the seeded sequence.
+WARM_UP_READS = (
+    ("ec2", "describe_vpcs"),
+    ("elbv2", "describe_load_balancers"),
+    ("rds", "describe_db_instances"),
+    ("s3", "list_buckets"),
+    ("secretsmanager", "list_secrets"),
+    ("kms", "list_keys"),
+    ("iam", "list_users"),
+    ("sts", "get_caller_identity"),
+)
+
+# Variables that could make a client reach a real account, or a profile that does not exist.
+_REMOVED_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",  # "true" would make boto3 ignore AWS_ENDPOINT_URL
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+)
+# AWS_ENDPOINT_URL_<SERVICE> overrides AWS_ENDPOINT_URL for that service.
+_REMOVED_PREFIXES = ("AWS_CONTAINER_CREDENTIALS_", "AWS_ENDPOINT_URL_")
+
+
+class DemoServer:
+    """moto's ThreadedMotoServer on 127.0.0.1 at a free port; reset on start; deterministic ids."""
+
+    def __init__(self, port: int | None = None):
+        self._requested_port = 0 if port is None else port  # 0: the OS picks a free port when the server binds
+        self._server: Any = None
+        self.port: int | None = None
+        self.endpoint: str = ""
+
+    def start(self) -> DemoServer:
+        """Start the server, wipe its state, seed its id generator; returns ``self``."""
+        if self._server is not None:
+            raise RuntimeError(f"demo server already running at {self.endpoint}")
+        for name, value in MOTO_ENVIRONMENT.items():
+            os.environ.setdefault(name, value)
+        access_log = logging.getLogger("werkzeug")  # one line per request on stderr, unless configured otherwise
+        if access_log.level == logging.NOTSET:
+            access_log.setLevel(logging.WARNING)
+        try:
+            from moto.server import ThreadedMotoServer  # imported late: moto is an optional dependency
+        except ImportError as err:
+            raise RuntimeError(f"the demo needs moto: pip install 'awsbp[demo]' ({err})") from None
+
+        if self._requested_port:
+            with socket.socket() as probe:  # ThreadedMotoServer.start() would wait forever on a busy port
+                probe.bind(("127.0.0.1", self._requested_port))
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._requested_port, verbose=False)
+        server.start()
+        self._server = server
+        self.port = server.get_host_and_port()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        try:
+            self._warm_up()
+            self.reset()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _warm_up(self) -> None:
+        clients = demo_clients(self.endpoint)
+        for service, operation in WARM_UP_READS:
+            getattr(clients(service), operation)()
+
+    def reset(self) -> None:
+        """Wipe all simulated state and re-seed ids (``ThreadedMotoServer`` keeps state across stop/start)."""
+        self._post("/moto-api/reset")
+        self._post(f"/moto-api/seed?a={MOTO_SEED}")
+
+    def _post(self, path: str) -> None:
+        if not self.endpoint:
+            raise RuntimeError("demo server is not running; call start() first")
+        request = urllib.request.Request(self.endpoint + path, data=b"", method="POST")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
+        with opener.open(request, timeout=30) as response:
+            response.read()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def simulated_environment(endpoint: str) -> Iterator[None]:
+    """Point the default AWS credential chain and every boto3 client at the simulated endpoint for the duration,
+    restoring ``os.environ`` afterwards.
+
+    Sets ``AWS_ENDPOINT_URL``, dummy ``testing`` keys, ``AWS_DEFAULT_REGION=us-east-1``, and config and
+    credentials files that do not exist (so the user's real profiles are ignored); removes profile, session,
+    role, web-identity and container-credential variables, and anything that would override the endpoint
+    (``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, FIPS/dual-stack); disables the
+    instance metadata service; adds the loopback hosts to ``NO_PROXY``; gives ``boto3.client`` a fresh default
+    session (it caches credentials and config once resolved; the previous one is put back on exit).
+    Refuses (``ValueError``) a non-loopback endpoint.
+    """
+    require_loopback(endpoint)
+    saved = dict(os.environ)
+    saved_default_session = boto3.DEFAULT_SESSION
+    with tempfile.TemporaryDirectory(prefix="awsbp-demo-") as empty:
+        try:
+            boto3.DEFAULT_SESSION = None
+            for name in list(os.environ):
+                if name in _REMOVED_VARIABLES or name.startswith(_REMOVED_PREFIXES):
+                    del os.environ[name]
+            os.environ.update(
+                {
+                    "AWS_ENDPOINT_URL": endpoint,
+                    "AWS_ACCESS_KEY_ID": DEMO_CREDENTIAL,
+                    "AWS_SECRET_ACCESS_KEY": DEMO_CREDENTIAL,
+                    "AWS_DEFAULT_REGION": DEMO_REGION,
+                    "AWS_CONFIG_FILE": str(Path(empty) / "config-does-not-exist"),
+                    "AWS_SHARED_CREDENTIALS_FILE": str(Path(empty) / "credentials-does-not-exist"),
+                    "AWS_EC2_METADATA_DISABLED": "true",  # never ask an instance metadata service
+                }
+            )
+            for name in ("NO_PROXY", "no_proxy"):
+                hosts = [h for h in os.environ.get(name, "").split(",") if h]
+                os.environ[name] = ",".join(hosts + [h for h in sorted(LOOPBACK_HOSTS) if h not in hosts])
+            yield
+        finally:
+            _restore_environ(saved)
+            boto3.DEFAULT_SESSION = saved_default_session
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    """Put ``os.environ`` back to ``saved``, touching only what changed (moto's threads read it meanwhile)."""
+    for name in [n for n in os.environ if n not in saved]:
+        del os.environ[name]
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value

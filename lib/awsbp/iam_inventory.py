@@ -1,0 +1,269 @@
+"""IAM frames of the inventory: credential report, users, groups, roles, policies, keys, analyzers.
+
+Ages are measured from the snapshot's ``collected_at``, not from today, so re-rendering an old
+snapshot gives the same findings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from awsbp import policy
+from awsbp.snapshot import GLOBAL
+
+ROOT_USER = "<root_account>"
+NO_VALUE = {"", "N/A", "no_information", "not_supported"}
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A credential-report or API timestamp as an aware datetime; ``None`` for N/A-like values."""
+    if value is None or (isinstance(value, str) and value.strip() in NO_VALUE):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _value(value: Any) -> str:
+    """A report cell, with N/A-like markers turned into ``''``."""
+    text = "" if value is None else str(value).strip()
+    return "" if text in NO_VALUE else text
+
+
+def _bool(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+class IamFrames:
+    """Mixed into :class:`awsbp.inventory.Inventory`; expects ``snapshot`` and ``_items``."""
+
+    snapshot: Any
+
+    def _items(self, service: str, api: str) -> list[tuple[str, dict[str, Any]]]:  # pragma: no cover - provided
+        raise NotImplementedError
+
+    @cached_property
+    def now(self) -> datetime:
+        """When the data was collected (the reference for every age)."""
+        return parse_time(self.snapshot.meta.get("collected_at")) or datetime.now(UTC)
+
+    def days_since(self, when: datetime | None) -> int | None:
+        return None if when is None else max((self.now - when).days, 0)
+
+    # --- credential report -----------------------------------------------------------------
+    @cached_property
+    def credential_report(self) -> pd.DataFrame:
+        """One row per user (and the root row when the report has it), typed."""
+        rows = []
+        for _, r in self._items("iam", "GetCredentialReport"):
+            rows.append(
+                {
+                    "user": r.get("user", ""),
+                    "arn": r.get("arn", ""),
+                    "is_root": r.get("user") == ROOT_USER,
+                    "created": parse_time(r.get("user_creation_time")),
+                    "password_enabled": _bool(r.get("password_enabled")),
+                    "password_last_used": parse_time(r.get("password_last_used")),
+                    "mfa_active": _bool(r.get("mfa_active")),
+                }
+            )
+        cols = ["user", "arn", "is_root", "created", "password_enabled", "password_last_used", "mfa_active"]
+        # dtype=object keeps None as None (not NaT) in the time columns
+        frame = pd.DataFrame(rows, columns=cols, dtype=object)
+        return frame.astype({"is_root": bool, "password_enabled": bool, "mfa_active": bool})
+
+    @cached_property
+    def access_keys(self) -> pd.DataFrame:
+        """One row per access key slot (1, 2) that exists, from the credential report."""
+        rows = []
+        for _, r in self._items("iam", "GetCredentialReport"):
+            for n in (1, 2):
+                active = _bool(r.get(f"access_key_{n}_active"))
+                rotated = parse_time(r.get(f"access_key_{n}_last_rotated"))
+                if not active and rotated is None:
+                    continue
+                rows.append(
+                    {
+                        "user": r.get("user", ""),
+                        "key": n,
+                        "active": active,
+                        "last_rotated": rotated,
+                        "last_used": parse_time(r.get(f"access_key_{n}_last_used_date")),
+                        "last_service": _value(r.get(f"access_key_{n}_last_used_service")),
+                    }
+                )
+        cols = ["user", "key", "active", "last_rotated", "last_used", "last_service"]
+        return pd.DataFrame(rows, columns=cols, dtype=object).astype({"active": bool})
+
+    @property
+    def account_summary(self) -> dict[str, Any] | None:
+        items = self.snapshot.items("iam", GLOBAL, "GetAccountSummary")
+        return items[0] if items else None
+
+    @property
+    def password_policy(self) -> dict[str, Any] | None:
+        """The account's password policy; ``None`` when the account has none (or it was not read)."""
+        items = self.snapshot.items("iam", GLOBAL, "GetAccountPasswordPolicy")
+        return items[0] if items else None
+
+    # --- authorization details -------------------------------------------------------------
+    @cached_property
+    def _authorization(self) -> dict[str, list[Any]]:
+        items = self.snapshot.items("iam", GLOBAL, "GetAccountAuthorizationDetails")
+        return items[0] if items else {}
+
+    @cached_property
+    def managed_policies(self) -> dict[str, dict[str, Any]]:
+        """Managed policy ARN → {name, document (default version), is_aws_managed}."""
+        out = {}
+        for p in self._authorization.get("Policies", []):
+            default: dict[str, Any] = next((v for v in p.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), {})
+            out[p["Arn"]] = {
+                "name": p.get("PolicyName", p["Arn"].rsplit("/", 1)[-1]),
+                "document": policy.document(default.get("Document")),
+                "is_aws_managed": p["Arn"].startswith("arn:aws:iam::aws:") or ":iam::aws:policy/" in p["Arn"],
+            }
+        return out
+
+    @staticmethod
+    def _inline(entries: list[dict[str, Any]]) -> dict[str, Any]:
+        return {e["PolicyName"]: policy.document(e.get("PolicyDocument")) for e in entries or []}
+
+    @cached_property
+    def iam_users(self) -> pd.DataFrame:
+        rows = [
+            {
+                "user": u["UserName"],
+                "arn": u.get("Arn", ""),
+                "groups": list(u.get("GroupList", [])),
+                "attached": [p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])],
+                "inline": self._inline(u.get("UserPolicyList", [])),
+            }
+            for u in self._authorization.get("UserDetailList", [])
+        ]
+        return pd.DataFrame(rows, columns=["user", "arn", "groups", "attached", "inline"])
+
+    @cached_property
+    def iam_groups(self) -> pd.DataFrame:
+        rows = [
+            {
+                "group": g["GroupName"],
+                "arn": g.get("Arn", ""),
+                "attached": [p["PolicyArn"] for p in g.get("AttachedManagedPolicies", [])],
+                "inline": self._inline(g.get("GroupPolicyList", [])),
+            }
+            for g in self._authorization.get("GroupDetailList", [])
+        ]
+        return pd.DataFrame(rows, columns=["group", "arn", "attached", "inline"])
+
+    @cached_property
+    def iam_roles(self) -> pd.DataFrame:
+        rows = [
+            {
+                "role": r["RoleName"],
+                "arn": r.get("Arn", ""),
+                "path": r.get("Path", "/"),
+                "trust": policy.document(r.get("AssumeRolePolicyDocument")),
+                "attached": [p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])],
+                "inline": self._inline(r.get("RolePolicyList", [])),
+                "instance_profiles": [p.get("Arn", "") for p in r.get("InstanceProfileList", [])],
+            }
+            for r in self._authorization.get("RoleDetailList", [])
+        ]
+        return pd.DataFrame(rows, columns=["role", "arn", "path", "trust", "attached", "inline", "instance_profiles"])
+
+    def policy_documents(self, attached: list[str], inline: dict[str, Any]) -> tuple[list[Any], list[str]]:
+        """(documents, ARNs of attached policies whose document is not in the snapshot)."""
+        docs, unreadable = list(inline.values()), []
+        for arn in attached:
+            found = self.managed_policies.get(arn)
+            if found is None:
+                unreadable.append(arn)
+            else:
+                docs.append(found["document"])
+        return docs, unreadable
+
+    @cached_property
+    def principal_permissions(self) -> pd.DataFrame:
+        """Effective allowed actions of each user (own + groups) and group, with unreadable policies."""
+        groups = {g["group"]: g for g in self.iam_groups.to_dict("records")}
+        rows = []
+        for g in groups.values():
+            docs, unreadable = self.policy_documents(g["attached"], g["inline"])
+            rows.append(
+                {
+                    "principal_type": "group",
+                    "principal": g["group"],
+                    "arn": g["arn"],
+                    "actions": policy.allowed_actions(docs),
+                    "unreadable": unreadable,
+                }
+            )
+        for u in self.iam_users.to_dict("records"):
+            docs, unreadable = self.policy_documents(u["attached"], u["inline"])
+            for name in u["groups"]:
+                g = groups.get(name)
+                if g is None:
+                    unreadable.append(f"group {name}")
+                    continue
+                more, missing = self.policy_documents(g["attached"], g["inline"])
+                docs += more
+                unreadable += missing
+            rows.append(
+                {
+                    "principal_type": "user",
+                    "principal": u["user"],
+                    "arn": u["arn"],
+                    "actions": policy.allowed_actions(docs),
+                    "unreadable": unreadable,
+                }
+            )
+        return pd.DataFrame(rows, columns=["principal_type", "principal", "arn", "actions", "unreadable"])
+
+    def role_actions(self, role_arn_or_name: str) -> set[str] | None:
+        """Allowed actions of a role (for pipeline roles); ``None`` when the role or a policy is unknown."""
+        roles = self.iam_roles
+        match = roles[(roles["arn"] == role_arn_or_name) | (roles["role"] == role_arn_or_name)]
+        if match.empty:
+            return None
+        role = match.iloc[0]
+        docs, unreadable = self.policy_documents(role["attached"], role["inline"])
+        return None if unreadable else policy.allowed_actions(docs)
+
+    # --- per-user credentials and analyzers ------------------------------------------------
+    @cached_property
+    def ssh_keys(self) -> pd.DataFrame:
+        rows = [
+            {"user": k["UserName"], "key_id": k.get("SSHPublicKeyId", ""), "status": k.get("Status", "")}
+            for _, k in self._items("iam", "ListSSHPublicKeys")
+        ]
+        return pd.DataFrame(rows, columns=["user", "key_id", "status"])
+
+    @cached_property
+    def service_credentials(self) -> pd.DataFrame:
+        rows = [
+            {
+                "user": c["UserName"],
+                "service": c.get("ServiceName", ""),
+                "status": c.get("Status", ""),
+                "id": c.get("ServiceSpecificCredentialId", ""),
+            }
+            for _, c in self._items("iam", "ListServiceSpecificCredentials")
+        ]
+        return pd.DataFrame(rows, columns=["user", "service", "status", "id"])
+
+    @cached_property
+    def analyzers(self) -> pd.DataFrame:
+        rows = [
+            {"region": r, "name": a.get("name", ""), "type": a.get("type", ""), "status": a.get("status", "")}
+            for r, a in self._items("accessanalyzer", "ListAnalyzers")
+        ]
+        return pd.DataFrame(rows, columns=["region", "name", "type", "status"])
