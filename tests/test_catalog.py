@@ -76,3 +76,19 @@ def test_unknown_language_is_refused():
 def test_japanese_catalog_is_japanese():
     text = Catalog("ja").check("BP-VPC-04")
     assert re.search(r"[\u3040-\u30ff]", text.why) and "Session Manager" in text.why + text.check + text.fix
+
+
+def test_language_neutral_values_are_worded_per_language():
+    finding = Finding(
+        "BP-IAM-02",
+        Status.FAIL,
+        Severity.MEDIUM,
+        "1",
+        "global",
+        "password_policy",
+        "1:require_symbols",
+        reason="weak_setting",
+        evidence={"setting": "require_symbols", "actual": False, "expected": True},
+    )
+    assert "有効" in Catalog("ja").message(finding) and "False" not in Catalog("ja").message(finding)
+    assert "off" in Catalog("en").message(finding)

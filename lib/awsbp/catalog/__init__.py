@@ -152,14 +152,23 @@ class Catalog:
         template = self.check(finding.check_id).messages.get(finding.reason)
         if template is None:
             raise CatalogError(f"{finding.check_id}: no message for reason {finding.reason!r} in {self.lang}")
+        evidence = {k: self._value_label(v) for k, v in finding.evidence.items()}
         values = {
             "resource_id": finding.resource_id,
             "resource_name": finding.resource_name,
             "environment": finding.environment or "-",
             "region": finding.region,
-            **finding.evidence,
+            **evidence,
         }
         return template.format_map(_Missing(values))
+
+    def _value_label(self, value: Any) -> Any:
+        """Language-neutral evidence values shown in words: ``True -> 'on'`` (ja '有効'), ``'never' -> 'never'`` (ja '使用履歴なし')."""
+        if isinstance(value, bool):
+            return self.ui("value_on" if value else "value_off")
+        if value == "never":
+            return self.ui("value_never")
+        return value
 
     def localize(self, findings: list[Finding]) -> list[Finding]:
         """Fill title, detail and remediation of each finding in this language (in place)."""
