@@ -163,7 +163,7 @@ class Catalog:
         return template.format_map(_Missing(values))
 
     def _value_label(self, value: Any) -> Any:
-        """Language-neutral evidence values shown in words: ``True -> 'on'`` (ja '有効'), ``'never' -> 'never'`` (ja '使用履歴なし')."""
+        """Evidence values shown in words per language: ``True`` is "on" (ja 有効), ``"never"`` stays readable."""
         if isinstance(value, bool):
             return self.ui("value_on" if value else "value_off")
         if value == "never":
