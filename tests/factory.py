@@ -15,6 +15,7 @@ EXPECTED_ENDPOINTS = ["ssm", "ssmmessages", "ec2messages", "logs", "ecr.api", "e
 # Every API the VPC domain reads, per service; a snapshot built here has all of them unless told otherwise.
 APIS = {
     "ec2": [
+        "DescribeInstanceAttribute",
         "DescribeVpcs",
         "DescribeSubnets",
         "DescribeRouteTables",
@@ -32,6 +33,11 @@ APIS = {
     "rds": ["DescribeDBInstances", "DescribeDBClusters", "DescribeDBSubnetGroups"],
     "lambda": ["ListFunctions"],
     "accessanalyzer": ["ListAnalyzers"],
+    "codebuild": ["BatchGetProjects"],
+    "codepipeline": ["GetPipeline"],
+    "codecommit": ["ListRepositories"],
+    "ecr": ["DescribeRepositories", "GetRegistryScanningConfiguration"],
+    "secretsmanager": ["ListSecrets"],
 }
 GLOBAL_APIS = {
     "iam": [
@@ -426,6 +432,82 @@ def good_iam_world() -> dict[str, list[Any]]:
             "iam.ListSSHPublicKeys": [{"UserName": "alice", "SSHPublicKeyId": "APKA1", "Status": "Active"}],
             "iam.ListServiceSpecificCredentials": [],
             "accessanalyzer.ListAnalyzers": [{"name": "account", "type": "ACCOUNT", "status": "ACTIVE"}],
+        }
+    )
+    return world
+
+
+# --- developer tooling ------------------------------------------------------------------------------
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def function(name: str, role: str, names: list[str], secrets: list[dict] = (), references: list[str] = ()):
+    return {
+        "FunctionName": name,
+        "FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
+        "Role": role_arn(role),
+        "Environment": {"Variables": dict.fromkeys(names, "<redacted>")},
+        "AwsbpSecrets": list(secrets),
+        "AwsbpReferences": list(references),
+    }
+
+
+def project(name: str, role: str, plaintext: list[str] = (), secrets: list[dict] = (), privileged: bool = False):
+    return {
+        "name": name,
+        "arn": f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/{name}",
+        "serviceRole": role_arn(role),
+        "environment": {
+            "privilegedMode": privileged,
+            "environmentVariables": [{"name": n, "value": "<redacted>", "type": "PLAINTEXT"} for n in plaintext],
+        },
+        "AwsbpSecrets": list(secrets),
+        "AwsbpReferences": [],
+    }
+
+
+def hit(where: str, kind: str = "Secret Keyword", fp: str = "0a1b2c3d") -> dict[str, Any]:
+    key = "line" if isinstance(where, int) else "name"
+    return {key: where, "type": kind, "fingerprint": fp}
+
+
+def good_devtools_world() -> dict[str, list[Any]]:
+    """A compliant account for developer tooling: every BP-DEV check passes on it."""
+    world = good_iam_world()
+    scoped = allow("dynamodb:GetItem", "logs:PutLogEvents", "ecr:PutImage", "codebuild:StartBuild")
+    details_ = world["iam.GetAccountAuthorizationDetails"][0]
+    details_["RoleDetailList"] += [
+        iam_role(n, trust({"Service": "lambda.amazonaws.com"})) for n in ("app-lambda", "build-scoped", "pipeline-role")
+    ]
+    for role in details_["RoleDetailList"][-3:]:
+        role["RolePolicyList"] = [{"PolicyName": "scoped", "PolicyDocument": scoped}]
+    world.update(
+        {
+            "lambda.ListFunctions": [
+                function("api", "app-lambda", ["DB_SECRET_ARN", "TABLE_NAME"], references=["DB_SECRET_ARN"])
+            ],
+            "codebuild.BatchGetProjects": [project("build", "build-scoped", plaintext=["STAGE"])],
+            "codepipeline.GetPipeline": [{"name": "pipeline", "roleArn": role_arn("pipeline-role")}],
+            "ec2.DescribeInstanceAttribute": [{"InstanceId": "i-web", "Size": 40, "AwsbpSecrets": []}],
+            "ecr.DescribeRepositories": [
+                {
+                    "repositoryName": "web",
+                    "repositoryArn": "arn:ecr:web",
+                    "imageScanningConfiguration": {"scanOnPush": True},
+                    "imageTagMutability": "IMMUTABLE",
+                }
+            ],
+            "ecr.GetRegistryScanningConfiguration": [{"scanningConfiguration": {"scanType": "BASIC", "rules": []}}],
+            "secretsmanager.ListSecrets": [
+                {
+                    "Name": "db",
+                    "ARN": "arn:secret:db",
+                    "RotationEnabled": True,
+                    "LastAccessedDate": RECENT,
+                    "CreatedDate": OLD,
+                }
+            ],
         }
     )
     return world

@@ -6,6 +6,9 @@ Problems the user can fix print one line and exit 2 (no traceback unless ``--deb
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import logging
 import sys
 from importlib.resources import files
@@ -30,7 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     p_run = sub.add_parser("run", parents=[common], help="assess the accounts named in a params file")
     p_run.add_argument("params", help="params YAML file (see params/example.yaml)")
+    p_run.add_argument(
+        "--from-snapshots",
+        metavar="RUN_DIR",
+        type=Path,
+        help="re-assess a previous run's snapshots offline (new language or settings), no AWS call",
+    )
+    p_run.add_argument(
+        "--compare",
+        metavar="RUN_DIR",
+        type=Path,
+        help="mark findings new / fixed / still open against this run (default: the latest earlier run)",
+    )
     sub.add_parser("demo", parents=[common], help="assess a simulated account (no AWS credentials needed)")
+    sub.add_parser("policy", help="print the least-privilege read-only IAM policy awsbp needs (JSON)")
     return parser
 
 
@@ -59,7 +75,8 @@ def _demo(args: argparse.Namespace) -> int:
     params = parse(raw, "demo params")
     if not args.quiet:
         print("awsbp: starting the simulated account (moto server on 127.0.0.1) …", file=sys.stderr)
-    with DemoServer() as server:
+    # moto prints notes about APIs it lacks on stdout; stdout is for the index path alone
+    with DemoServer() as server, contextlib.redirect_stdout(io.StringIO()):
         seed(server.endpoint)
         with simulated_environment(server.endpoint):
             result = run(params, lang=args.lang, output=args.output, quiet=args.quiet)
@@ -69,14 +86,28 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``awsbp`` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="awsbp: %(message)s")
+    debug = getattr(args, "debug", False)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="awsbp: %(message)s")
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "policy":
+            from awsbp.collect import readonly_policy
+
+            print(json.dumps(readonly_policy(), indent=2))
+            return 0
         params = load(Path(args.params))
-        return _report(run(params, lang=args.lang, output=args.output, quiet=args.quiet), args.quiet)
+        result = run(
+            params,
+            lang=args.lang,
+            output=args.output,
+            quiet=args.quiet,
+            from_snapshots=args.from_snapshots,
+            compare_with=args.compare,
+        )
+        return _report(result, args.quiet)
     except AwsbpError as err:
-        if args.debug:
+        if debug:
             raise
         print(f"awsbp: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from awsbp.devtools_inventory import DevtoolsFrames
 from awsbp.iam_inventory import IamFrames
 from awsbp.params import Settings
 from awsbp.snapshot import Snapshot
@@ -103,7 +104,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-class Inventory(IamFrames):
+class Inventory(IamFrames, DevtoolsFrames):
     """DataFrames over one snapshot. Build with ``Inventory(snapshot, settings)``."""
 
     def __init__(self, snapshot: Snapshot, settings: Settings | None = None):
@@ -521,9 +522,24 @@ class Inventory(IamFrames):
                     "subnet_ids": list(vpc.get("SubnetIds", [])),
                     "group_ids": list(vpc.get("SecurityGroupIds", [])),
                     "role_arn": f.get("Role", ""),
+                    "env_names": sorted(((f.get("Environment") or {}).get("Variables") or {}).keys()),
+                    "secrets": f.get("AwsbpSecrets", []),
+                    "references": f.get("AwsbpReferences", []),
                 }
             )
-        return _frame(rows, ["region", "function_name", "arn", "vpc_id", "subnet_ids", "group_ids", "role_arn"])
+        cols = [
+            "region",
+            "function_name",
+            "arn",
+            "vpc_id",
+            "subnet_ids",
+            "group_ids",
+            "role_arn",
+            "env_names",
+            "secrets",
+            "references",
+        ]
+        return _frame(rows, cols)
 
     @cached_property
     def workloads(self) -> pd.DataFrame:

@@ -6,6 +6,7 @@ Validated with pydantic; every error becomes one line that names the key and the
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,6 +103,10 @@ class Settings(Strict):
     max_iam_admins: int = Field(default=3, ge=0)
     password_policy: PasswordPolicy = PasswordPolicy()
     developer_actions: list[str] = Field(default_factory=lambda: list(DEVELOPER_ACTIONS), min_length=1)
+    # variable names that mean "this holds a secret" (regular expressions, case-insensitive), besides detect-secrets
+    secret_name_patterns: list[str] = [
+        "SECRET", "PASSW(OR)?D", "PASSWD", "TOKEN", "API_?KEY", "PRIVATE_?KEY", "CREDENTIAL", "ACCESS_?KEY",
+    ]  # fmt: skip
 
     @property
     def bastion_key_value(self) -> tuple[str, str]:
@@ -131,6 +136,18 @@ class Settings(Strict):
         return ""
 
 
+class Suppression(Strict):
+    """An accepted risk: matching findings stay in the data, marked suppressed with the reason, until expiry."""
+
+    check: str = Field(pattern=r"^BP-[A-Z*?]+-[0-9*?]+$", description="check id, globs allowed (BP-VPC-*)")
+    account: str = "*"
+    region: str = "*"
+    resource: str = Field(default="*", description="glob on the resource id or name")
+    reason: str = Field(min_length=3)
+    owner: str = Field(min_length=1)
+    expires: date
+
+
 class Params(Strict):
     """A params file: one client's accounts, regions and settings."""
 
@@ -141,6 +158,7 @@ class Params(Strict):
     output_dir: str = "reports"
     max_workers: int = Field(default=2, ge=1, le=64)
     settings: Settings = Settings()
+    suppressions: list[Suppression] = []
 
     @field_validator("regions")
     @classmethod

@@ -83,6 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
         "collection_errors": (
             "API calls that failed during collection: {n}. Checks that needed that data are NOT_ASSESSED."
         ),
+        "changes": "Since the previous run ({previous_run}): {new} new, {fixed} fixed, {still_open} still open",
         "report_incomplete": "report incomplete: a cell failed — open the .ipynb",
         "report_missing": "HTML could not be produced — open the .ipynb",
         "account_failed": "Assessment failed for this account",
@@ -112,6 +113,7 @@ LABELS: dict[str, dict[str, str]] = {
         "exports": "検出結果データ",
         "no_reports": "このアカウントのレポートは作成されませんでした。",
         "collection_errors": "収集時に失敗した API 呼び出し: {n} 件。該当データを必要とするチェックは未評価です。",
+        "changes": "前回 ({previous_run}) からの変化: 新規 {new} 件、解消 {fixed} 件、継続 {still_open} 件",
         "report_incomplete": "レポート不完全: セルの実行に失敗しました — .ipynb を開いて確認してください",
         "report_missing": "HTML を作成できませんでした — .ipynb を開いて確認してください",
         "account_failed": "このアカウントの評価に失敗しました",
@@ -448,4 +450,5 @@ def _account_view(account: dict[str, Any]) -> dict[str, Any]:
             {"label": _text(e.get("label", "")), "href": _href(e["href"])} for e in account.get("exports") or []
         ],
         "collection_errors": int(account.get("collection_errors", 0) or 0),
+        "changes": {k: _text(v) for k, v in (account.get("changes") or {}).items()},
     }

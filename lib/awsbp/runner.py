@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from awsbp import __version__
+from awsbp import __version__, diff, suppress
 from awsbp import findings as findings_io
 from awsbp.aws import AwsSession
 from awsbp.catalog import Catalog
@@ -31,12 +31,13 @@ from awsbp.errors import AwsbpError, ParamsError
 from awsbp.findings import STATUS_ORDER, Finding
 from awsbp.inventory import Inventory
 from awsbp.params import Account, Params
+from awsbp.snapshot import Snapshot
 
 log = logging.getLogger("awsbp")
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 # notebook file stem -> domain it reports on
-DOMAIN_NOTEBOOKS = {"10_vpc": "vpc", "20_iam": "iam"}
+DOMAIN_NOTEBOOKS = {"10_vpc": "vpc", "20_iam": "iam", "30_devtools": "devtools"}
 SNAPSHOT_NAME = "snapshot.json.gz"
 EXIT_OK, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 2, 3
 
@@ -57,6 +58,8 @@ class AccountResult:
     reports: list[dict[str, Any]] = field(default_factory=list)
     exports: list[dict[str, str]] = field(default_factory=list)
     directory: str = ""
+    changes: dict[str, int] = field(default_factory=dict)
+    previous: str = ""
 
 
 @dataclass
@@ -106,6 +109,7 @@ def assess_account(
     lang: str,
     *,
     show_progress: bool = False,
+    compare_with: Path | None = None,
 ) -> AccountResult:
     """Collect, check, export and render one account; never raises for AWS or input problems."""
     result = AccountResult(name=_label(account, index))
@@ -124,7 +128,6 @@ def assess_account(
     except AwsbpError as err:
         result.error, result.bad_input = str(err), True
         return result
-    account_dir = run_dir / result.account_id
     result.directory = result.account_id
     try:
         with tqdm(
@@ -137,20 +140,55 @@ def assess_account(
         ) as bar:
             snapshot = collect_account(session, regions, identity, progress=bar.update)
         snapshot.meta["account_name"] = result.name
-        snapshot.save(account_dir / SNAPSHOT_NAME)
+        snapshot.save(run_dir / result.directory / SNAPSHOT_NAME)
         result.seconds["collect"] = round(time.monotonic() - started, 2)
-        result.calls = snapshot.meta.get("calls", {})
-        result.collection_errors = snapshot.errors
+    except Exception as err:
+        log.debug("account %s failed", result.name, exc_info=True)
+        result.error = f"{type(err).__name__}: {err}"
+        return result
+    return report_account(snapshot, result, run_dir, lang, params, compare_with)
+
+
+def reassess_snapshot(
+    path: Path, run_dir: Path, lang: str, params: Params, compare_with: Path | None = None
+) -> AccountResult:
+    """Checks, exports and reports from a saved snapshot (no AWS call), into a new run directory."""
+    try:
+        snapshot = Snapshot.load(path)
+    except (OSError, ValueError) as err:
+        return AccountResult(name=path.parent.name, error=f"{path}: {err}", bad_input=True)
+    result = AccountResult(name=str(snapshot.meta.get("account_name") or snapshot.account_id))
+    result.account_id = result.directory = snapshot.account_id
+    snapshot.save(run_dir / result.directory / SNAPSHOT_NAME)
+    return report_account(snapshot, result, run_dir, lang, params, compare_with)
+
+
+def report_account(
+    snapshot: Snapshot,
+    result: AccountResult,
+    run_dir: Path,
+    lang: str,
+    params: Params,
+    compare_with: Path | None = None,
+) -> AccountResult:
+    """Checks → findings.json/csv → one executed notebook and HTML report per domain."""
+    account_dir = run_dir / result.directory
+    result.calls = snapshot.meta.get("calls", {})
+    result.collection_errors = snapshot.errors
+    try:
         t0 = time.monotonic()
         findings = Catalog(lang).localize(run_checks(Inventory(snapshot, params.settings), params.settings))
-        write_exports(findings, account_dir, result)
+        suppress.apply(findings, params.suppressions, datetime.now(UTC).date())
+        write_exports(findings, account_dir, result, snapshot)
+        previous, previous_run = diff.previous_findings(run_dir, result.account_id, compare_with)
+        if previous:
+            result.changes = diff.compare(findings, diff.load(previous), previous_run).counts()
+            result.changes["previous_run"] = previous_run  # type: ignore[assignment]
+            result.previous = str(previous.resolve())
         result.seconds["checks"] = round(time.monotonic() - t0, 2)
         t0 = time.monotonic()
         render_reports(account_dir, lang, params, result)
         result.seconds["render"] = round(time.monotonic() - t0, 2)
-    except AwsbpError as err:
-        result.error = str(err)
-        return result
     except Exception as err:
         log.debug("account %s failed", result.name, exc_info=True)
         result.error = f"{type(err).__name__}: {err}"
@@ -159,14 +197,22 @@ def assess_account(
     return result
 
 
-def write_exports(findings: list[Finding], account_dir: Path, result: AccountResult) -> None:
-    """findings.json and findings.csv beside the account's reports (every finding, all statuses)."""
+def write_exports(findings: list[Finding], account_dir: Path, result: AccountResult, snapshot: Snapshot) -> None:
+    """findings.json, findings.csv and findings.asff.json beside the account's reports (all statuses)."""
     findings_io.write_json(findings, account_dir / "findings.json")
     findings_io.write_csv(findings, account_dir / "findings.csv")
+    created = str(snapshot.meta.get("collected_at") or datetime.now(UTC).isoformat(timespec="seconds"))
+    findings_io.write_asff(
+        findings,
+        account_dir / "findings.asff.json",
+        created_at=created,
+        partition=str(snapshot.meta.get("partition", "aws")),
+    )
     result.counts = {s: sum(1 for f in findings if f.status == s) for s in STATUS_ORDER}
     result.exports = [
         {"label": "findings.json", "href": f"{result.directory}/findings.json"},
         {"label": "findings.csv", "href": f"{result.directory}/findings.csv"},
+        {"label": "findings.asff.json", "href": f"{result.directory}/findings.asff.json"},
     ]
 
 
@@ -178,6 +224,8 @@ def render_reports(account_dir: Path, lang: str, params: Params, result: Account
         "snapshot": str((account_dir / SNAPSHOT_NAME).resolve()),
         "lang": lang,
         "settings": params.settings.model_dump(mode="json"),
+        "suppressions": [rule.model_dump(mode="json") for rule in params.suppressions],
+        "previous": result.previous,
     }
     jobs = [(notebooks_dir() / f"{stem}.ipynb", account_dir, parameters) for stem in DOMAIN_NOTEBOOKS]
     catalog = Catalog(lang)
@@ -196,6 +244,14 @@ def render_reports(account_dir: Path, lang: str, params: Params, result: Account
         )
 
 
+def find_snapshots(directory: Path) -> list[Path]:
+    """``<run>/<account>/snapshot.json.gz`` files of a previous run; a clear error when there are none."""
+    found = sorted(Path(directory).glob(f"*/{SNAPSHOT_NAME}"))
+    if not found:
+        raise ParamsError(f"{directory}: no <account>/{SNAPSHOT_NAME} found; pass a previous run's directory")
+    return found
+
+
 def new_run_dir(params: Params, output: str | Path | None) -> Path:
     """``<output>/<client>/<UTC timestamp>``, created now; refuses an unwritable output directory."""
     base = Path(output or params.output_dir) / params.client
@@ -212,19 +268,42 @@ def new_run_dir(params: Params, output: str | Path | None) -> Path:
     return run_dir
 
 
-def run(params: Params, *, lang: str | None = None, output: str | Path | None = None, quiet: bool = False) -> RunResult:
-    """Assess every account of a params file; write reports, exports, index.html and run.json."""
+def run(
+    params: Params,
+    *,
+    lang: str | None = None,
+    output: str | Path | None = None,
+    quiet: bool = False,
+    from_snapshots: Path | None = None,
+    compare_with: Path | None = None,
+) -> RunResult:
+    """Assess every account of a params file (or re-assess a previous run's snapshots, offline); write
+    reports, exports, index.html and run.json."""
     from awsbp.render import write_index
 
     lang = lang or params.lang
+    snapshots = find_snapshots(from_snapshots) if from_snapshots else []
     run_dir = new_run_dir(params, output)
     started = datetime.now(UTC)
     accounts: list[AccountResult] = []
-    with ThreadPoolExecutor(max_workers=min(params.max_workers, len(params.accounts))) as pool:
-        futures = [
-            pool.submit(assess_account, params, account, i, run_dir, lang, show_progress=not quiet)
-            for i, account in enumerate(params.accounts)
-        ]
+    jobs = len(snapshots) or len(params.accounts)
+    with ThreadPoolExecutor(max_workers=min(params.max_workers, jobs)) as pool:
+        if snapshots:
+            futures = [pool.submit(reassess_snapshot, p, run_dir, lang, params, compare_with) for p in snapshots]
+        else:
+            futures = [
+                pool.submit(
+                    assess_account,
+                    params,
+                    account,
+                    i,
+                    run_dir,
+                    lang,
+                    show_progress=not quiet,
+                    compare_with=compare_with,
+                )
+                for i, account in enumerate(params.accounts)
+            ]
         for future in futures:
             accounts.append(future.result())
     run_info = {
@@ -255,6 +334,7 @@ def run(params: Params, *, lang: str | None = None, output: str | Path | None = 
                 "reports": a.reports,
                 "exports": a.exports,
                 "collection_errors": len(a.collection_errors),
+                "changes": a.changes,
             }
             for a in accounts
         ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,12 @@ from typing import Any
 import pandas as pd
 from markdown_it import MarkdownIt
 
+from awsbp import diff, suppress
 from awsbp.catalog import SECTIONS, Catalog
 from awsbp.checks import REGISTRY, run_checks
-from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
+from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding, read_json
 from awsbp.inventory import Inventory
-from awsbp.params import Settings
+from awsbp.params import Settings, Suppression
 from awsbp.snapshot import Snapshot
 
 SAMPLE_SNAPSHOT = "sample_snapshot.json.gz"
@@ -55,13 +57,22 @@ class HTMLBlock:
 class Workbook:
     """One account's snapshot, inventory, findings and words for one domain."""
 
-    def __init__(self, snapshot: Snapshot, *, domain: str, lang: str = "ja", settings: Settings | None = None):
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        domain: str,
+        lang: str = "ja",
+        settings: Settings | None = None,
+        suppressions: list[Suppression] | None = None,
+    ):
         self.snapshot = snapshot
         self.domain = domain
         self.settings = settings or Settings()
         self.catalog = Catalog(lang)
         self.inventory = Inventory(snapshot, self.settings)
-        self.findings: list[Finding] = self.catalog.localize(run_checks(self.inventory, self.settings, [domain]))
+        findings = self.catalog.localize(run_checks(self.inventory, self.settings, [domain]))
+        self.findings: list[Finding] = suppress.apply(findings, suppressions or [], date.today())
 
     @property
     def check_ids(self) -> list[str]:
@@ -168,10 +179,15 @@ class Workbook:
             resource = esc(f.resource_name)
             if f.resource_id != f.resource_name:
                 resource += f"<br><small>{esc(f.resource_id)}</small>"
+            note = (
+                f"<br><small>{esc(ui('suppressed_note'))}: {esc(f.suppress_reason)}</small>"
+                if f.suppress_reason
+                else ""
+            )
             body.append(
                 f'<tr><td class="st-{esc(f.status)}">{esc(ui("status_" + f.status))}</td>'
                 f'<td class="sev-{esc(f.severity)}">{esc(f.severity)}</td><td>{esc(f.region)}</td>'
-                f"<td>{resource}</td><td>{esc(f.environment)}</td><td>{esc(f.detail)}</td></tr>"
+                f"<td>{resource}</td><td>{esc(f.environment)}</td><td>{esc(f.detail)}{note}</td></tr>"
             )
         note = ""
         if len(passed) > PASS_ROWS_SHOWN:
@@ -236,6 +252,42 @@ class Workbook:
             f"<h3>{esc(ui('admin_overlap'))}</h3>{table}{_embed(fig, 'IAM administrators and developers')}"
         )
 
+    def changes(self, previous: str | Path = "") -> HTMLBlock:
+        """What changed since the previous run (its findings.json): new, fixed and still-open findings."""
+        if not previous or not Path(previous).is_file():
+            return HTMLBlock("")
+        ui = self.catalog.ui
+        before = [f for f in read_json(Path(previous)) if f.check_id in self.check_ids]
+        result = diff.compare(self.findings, before, Path(previous).parent.parent.name)
+        lead = ui("changes_lead", previous_run=result.previous_run, **result.counts())
+        rows = [("changes_new", f) for f in result.new] + [("changes_fixed", f) for f in result.fixed]
+        body = "".join(
+            f"<tr><td>{esc(ui(kind))}</td><td>{esc(f.check_id)}</td><td>{esc(f.resource_name)}</td>"
+            f"<td>{esc(f.detail)}</td></tr>"
+            for kind, f in rows
+        )
+        head = "".join(f"<th>{esc(ui(c))}</th>" for c in ("col_change", "col_check", "col_resource", "col_detail"))
+        table = f'<table class="awsbp"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>' if rows else ""
+        return HTMLBlock(f"<h2>{esc(ui('changes_title'))}</h2><p>{esc(lead)}</p>{table}")
+
+    def suppressed(self) -> HTMLBlock:
+        """Accepted risks (suppressed findings) and suppressions that expired, in their own section."""
+        ui = self.catalog.ui
+        rows = [f for f in self.findings if f.suppress_reason]
+        if not rows:
+            return HTMLBlock("")
+        cols = ["col_check", "col_resource", "col_status", "col_detail", "suppressed_note"]
+        head = "".join(f"<th>{esc(ui(c))}</th>" for c in cols)
+        body = "".join(
+            f"<tr><td>{esc(f.check_id)}</td><td>{esc(f.resource_name)}</td><td>{esc(f.status)}</td>"
+            f"<td>{esc(f.detail)}</td><td>{esc(f.suppress_reason)}</td></tr>"
+            for f in rows
+        )
+        return HTMLBlock(
+            f"<h2>{esc(ui('suppressed_title'))}</h2><p>{esc(ui('suppressed_lead'))}</p>"
+            f'<table class="awsbp"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        )
+
     def gaps(self) -> HTMLBlock:
         """The API calls that failed during collection: what NOT_ASSESSED findings stand on."""
         ui = self.catalog.ui
@@ -278,8 +330,20 @@ def _embed(fig: Any, alt: str) -> str:
 
 
 def open_workbook(
-    snapshot: str | Path = "", *, domain: str, lang: str = "ja", settings: dict[str, Any] | None = None
+    snapshot: str | Path = "",
+    *,
+    domain: str,
+    lang: str = "ja",
+    settings: dict[str, Any] | None = None,
+    suppressions: list[dict[str, Any]] | None = None,
 ) -> Workbook:
     """What a notebook's first cell calls: an empty ``snapshot`` means the bundled sample."""
     path = Path(snapshot) if snapshot else sample_snapshot_path()
-    return Workbook(Snapshot.load(path), domain=domain, lang=lang, settings=Settings.model_validate(settings or {}))
+    rules = [Suppression.model_validate(r) for r in suppressions or []]
+    return Workbook(
+        Snapshot.load(path),
+        domain=domain,
+        lang=lang,
+        settings=Settings.model_validate(settings or {}),
+        suppressions=rules,
+    )

@@ -109,3 +109,44 @@ def test_unwritable_output_directory(aws_env, tmp_path, capsys):
 def test_missing_params_file(capsys, tmp_path):
     assert main(["run", str(tmp_path / "absent.yaml")]) == 2
     assert "no such params file" in capsys.readouterr().err
+
+
+def test_from_snapshots_reassesses_offline_in_another_language(aws_env, tmp_path, capsys, monkeypatch):
+    seed_minimal()
+    params = params_file(tmp_path, "")
+    assert main(["run", str(params), "--output", str(tmp_path / "out"), "--quiet"]) == 0
+    first = next((tmp_path / "out" / "acme").iterdir())
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # any AWS call would now fail
+    code = main(
+        [
+            "run",
+            str(params),
+            "--output",
+            str(tmp_path / "out"),
+            "--quiet",
+            "--lang",
+            "ja",
+            "--from-snapshots",
+            str(first),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    second = max((tmp_path / "out" / "acme").iterdir())
+    assert second != first
+
+    def ids(run_dir):
+        data = json.loads((run_dir / "123456789012" / "findings.json").read_text())
+        return sorted((f["finding_id"], f["status"]) for f in data)
+
+    assert ids(first) == ids(second)
+    html = (second / "123456789012" / "10_vpc.html").read_text()
+    assert "なぜ重要か" in html and "前回からの変化" in html  # compared with the first run automatically
+    log = json.loads((second / "run.json").read_text())
+    assert log["accounts"][0]["changes"] == {
+        "new": 0,
+        "fixed": 0,
+        "still_open": log["accounts"][0]["changes"]["still_open"],
+        "previous_run": first.name,
+    }
+    assert log["accounts"][0]["changes"]["still_open"] > 0
+    assert main(["run", str(params), "--quiet", "--from-snapshots", str(tmp_path)]) == 2

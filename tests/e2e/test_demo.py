@@ -47,6 +47,10 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     for n in range(1, 12):
         assert f'id="BP-IAM-{n:02d}"' in iam_html
     assert "open-role" in iam_html and "ListServiceSpecificCredentials" in iam_html
+    dev_html = (account / "30_devtools.html").read_text(encoding="utf-8")
+    for n in range(1, 8):
+        assert f'id="BP-DEV-{n:02d}"' in dev_html
+    assert "orders-api" in dev_html and "AWS_ACCESS_KEY_ID" in dev_html  # names are shown; values never are
     assert f'<html lang="{lang}"' in html
     if lang == "ja":
         assert "なぜ重要か" in html and "対処方法" in html
@@ -68,6 +72,8 @@ def test_snapshot_and_run_log(demo_run):
     assert gaps == [  # moto 5.2 does not implement these: the report shows NOT_ASSESSED, never PASS
         ("accessanalyzer", "ap-northeast-1", "ListAnalyzers"),
         ("accessanalyzer", "us-east-1", "ListAnalyzers"),
+        ("codecommit", "ap-northeast-1", "ListRepositories"),
+        ("codecommit", "us-east-1", "ListRepositories"),
         ("iam", "global", "ListServiceSpecificCredentials"),
     ]
     assert snap.meta["regions"] == ["ap-northeast-1", "us-east-1"]
@@ -96,3 +102,25 @@ def test_demo_refuses_real_endpoints():
     for endpoint in ("https://ec2.ap-northeast-1.amazonaws.com", "http://10.0.0.5:5000"):
         with pytest.raises(ValueError):
             demo_clients(endpoint)
+
+
+def test_no_seeded_secret_value_reaches_any_output(demo_run):
+    """The demo seeds fabricated keys and passwords into Lambda, CodeBuild and user data: none may leak."""
+    import gzip
+
+    from awsbp.demo.world_devtools import DEMO_SECRET_VALUES
+
+    _, index, account = demo_run
+    files = [p for p in index.parent.rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} >= {".html", ".ipynb", ".json", ".csv", ".gz"}
+    for path in files:
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for value in DEMO_SECRET_VALUES:
+            assert value.encode() not in data, f"{value[:4]}… leaked into {path.name}"
+    findings = json.loads((account / "findings.json").read_text(encoding="utf-8"))
+    leaks = {
+        f["check_id"]
+        for f in findings
+        if f["reason"] in ("aws_key_in_env", "secret_in_plaintext", "aws_key_in_user_data", "access_key_in_code")
+    }
+    assert leaks == {"BP-DEV-01", "BP-DEV-02", "BP-DEV-03", "BP-IAM-04"}  # detected, yet never shown

@@ -25,6 +25,7 @@ SECTIONS = {
     "fix": {"en": "How to fix", "ja": "対処方法"},
     "messages": {"en": "Messages", "ja": "メッセージ"},
 }
+DOMAIN_FILES = {"VPC": "vpc", "IAM": "iam", "DEV": "devtools"}  # check id segment -> catalog file
 CHECK_HEADING = re.compile(r"^## (BP-[A-Z]+-\d+)\s+(.+)$")
 MESSAGE_LINE = re.compile(r"^- `([a-z0-9_]+)`:\s*(.+)$")
 
@@ -132,7 +133,7 @@ class Catalog:
         return self._domains[name]
 
     def check(self, check_id: str) -> CheckText:
-        domain = check_id.split("-")[1].lower()
+        domain = DOMAIN_FILES.get(check_id.split("-")[1], check_id.split("-")[1].lower())
         try:
             return self.domain(domain).checks[check_id]
         except KeyError:

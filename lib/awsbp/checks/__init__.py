@@ -2,12 +2,12 @@
 
 from awsbp.checks.registry import REGISTRY, CheckSpec, run_checks
 
-DOMAINS = ("vpc", "iam")
+DOMAINS = ("vpc", "iam", "devtools")
 
 
 def load_all() -> None:
     """Import every domain module so that all checks are registered."""
-    from awsbp.checks import iam, vpc  # noqa: F401
+    from awsbp.checks import devtools, iam, vpc  # noqa: F401
 
 
 __all__ = ["DOMAINS", "REGISTRY", "CheckSpec", "load_all", "run_checks"]

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from awsbp.checks.registry import check, emit
+from awsbp.devtools_inventory import AWS_KEY
 from awsbp.findings import Finding, Severity, Status
 from awsbp.iam_inventory import ROOT_USER
 from awsbp.inventory import Inventory
@@ -211,6 +212,23 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
             out.append(emit("BP-IAM-04", FAIL, MED, *where, "imdsv1_with_role", **common, profile=profile))
         else:
             out.append(emit("BP-IAM-04", PASS, MED, *where, "instance_with_role", **common, profile=profile))
+    # access keys in code and configuration: the detections BP-DEV-01..03 report too (one detection, two views)
+    found = inv.secret_detections
+    for d in found[found["type"] == AWS_KEY].drop_duplicates(["resource_id"]).to_dict("records"):
+        out.append(
+            emit(
+                "BP-IAM-04",
+                FAIL,
+                CRIT,
+                d["region"],
+                d["resource_type"],
+                d["resource_id"],
+                "access_key_in_code",
+                name=d["name"],
+                where=d["source"],
+                resource=d["name"],
+            )
+        )
     keys = inv.access_keys[inv.access_keys["active"]]
     for u in _users(inv):
         mine = keys[keys["user"] == u["user"]]

@@ -12,16 +12,50 @@ from types import ModuleType
 
 from awsbp import __version__
 from awsbp.aws import AwsSession
-from awsbp.collect import accessanalyzer, ec2, elb, elbv2, iam, lambda_, rds
+from awsbp.collect import (
+    accessanalyzer,
+    codebuild,
+    codecommit,
+    codepipeline,
+    ec2,
+    ecr,
+    elb,
+    elbv2,
+    iam,
+    lambda_,
+    rds,
+    secretsmanager,
+)
 from awsbp.collect.base import Api, ApiResult, call_api
 from awsbp.snapshot import GLOBAL, Snapshot
 
-COLLECTORS: tuple[ModuleType, ...] = (ec2, elbv2, elb, rds, lambda_, iam, accessanalyzer)
+COLLECTORS: tuple[ModuleType, ...] = (
+    ec2,
+    elbv2,
+    elb,
+    rds,
+    lambda_,
+    iam,
+    accessanalyzer,
+    codebuild,
+    codepipeline,
+    codecommit,
+    ecr,
+    secretsmanager,
+)
 
 
 def iam_actions(collectors: Iterable[ModuleType] = COLLECTORS) -> list[str]:
     """Every IAM action the collectors declare, sorted: the basis of the published read-only policy."""
     return sorted({action for module in collectors for action in module.ACTIONS})
+
+
+def readonly_policy(collectors: Iterable[ModuleType] = COLLECTORS) -> dict[str, object]:
+    """The least-privilege IAM policy awsbp needs: exactly the actions the collectors declare."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "AwsbpReadOnly", "Effect": "Allow", "Action": iam_actions(collectors), "Resource": "*"}],
+    }
 
 
 def collect_account(

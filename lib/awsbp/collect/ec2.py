@@ -1,8 +1,11 @@
 """EC2 and VPC: network layout, security groups, interfaces and instances."""
 
+import base64
+import binascii
 from typing import Any
 
-from awsbp.collect.base import Api
+from awsbp.collect.base import Api, all_items
+from awsbp.secrets import scan_text
 
 SERVICE = "ec2"
 SCOPE = "regional"
@@ -18,11 +21,30 @@ ACTIONS = [
     "ec2:DescribeInstances",
     "ec2:DescribeVpcEndpoints",
     "ec2:DescribeFlowLogs",
+    "ec2:DescribeInstanceAttribute",
+    "ec2:DescribeRegions",  # regions: all-enabled (awsbp.aws.AwsSession.enabled_regions)
 ]
 
 
 def _instances(reservations: list[Any]) -> list[Any]:
     return [instance for reservation in reservations for instance in reservation.get("Instances", [])]
+
+
+def user_data(client: Any) -> list[Any]:
+    """Each instance's user data, decoded and scanned in memory: only size and secret findings are kept."""
+    out = []
+    for reservation in all_items(client, "describe_instances", "Reservations"):
+        for instance in reservation.get("Instances", []):
+            if (instance.get("State") or {}).get("Name") == "terminated":
+                continue
+            attr = client.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
+            encoded = (attr.get("UserData") or {}).get("Value") or ""
+            try:
+                text = base64.b64decode(encoded).decode("utf-8", errors="replace")
+            except (binascii.Error, ValueError):
+                text = ""
+            out.append({"InstanceId": instance["InstanceId"], "Size": len(text), "AwsbpSecrets": scan_text(text)})
+    return out
 
 
 APIS = [
@@ -37,4 +59,5 @@ APIS = [
     Api("DescribeInstances", "Reservations", transform=_instances),
     Api("DescribeVpcEndpoints", "VpcEndpoints"),
     Api("DescribeFlowLogs", "FlowLogs"),
+    Api("DescribeInstanceAttribute", fetch=user_data),
 ]

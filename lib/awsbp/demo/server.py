@@ -81,9 +81,10 @@ class DemoServer:
             raise RuntimeError(f"demo server already running at {self.endpoint}")
         for name, value in MOTO_ENVIRONMENT.items():
             os.environ.setdefault(name, value)
-        access_log = logging.getLogger("werkzeug")  # one line per request on stderr, unless configured otherwise
+        # werkzeug logs every request, and a traceback for each API moto lacks; the snapshot records those gaps
+        access_log = logging.getLogger("werkzeug")
         if access_log.level == logging.NOTSET:
-            access_log.setLevel(logging.WARNING)
+            access_log.setLevel(logging.CRITICAL)
         try:
             from moto.server import ThreadedMotoServer  # imported late: moto is an optional dependency
         except ImportError as err:

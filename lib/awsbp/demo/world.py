@@ -35,20 +35,13 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from awsbp.params import Settings
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEMO_CREDENTIAL = "testing"  # moto accepts any key; this one is not a secret
 DEMO_REGION = "us-east-1"
-INTERFACE_ENDPOINT_SERVICES = (
-    "ssm",
-    "ssmmessages",
-    "ec2messages",
-    "logs",
-    "ecr.api",
-    "ecr.dkr",
-    "sts",
-    "secretsmanager",
-    "kms",
-)
+# the compliant VPCs have every interface endpoint BP-VPC-07 expects by default
+INTERFACE_ENDPOINT_SERVICES = tuple(Settings().expected_endpoints)
 ANYWHERE = "0.0.0.0/0"
 ANYWHERE_V6 = "::/0"
 INSTANCE_TYPE = "t3.micro"
@@ -316,9 +309,12 @@ class _Region:
         *,
         profile: str | None = WORKLOAD_PROFILE,
         http_tokens: str = "required",
+        user_data: str = "",
     ) -> str:
         # SubnetId + SecurityGroupIds, not NetworkInterfaces: moto only shows instance-level groups this way.
-        extra = {"IamInstanceProfile": {"Name": profile}} if profile else {}
+        extra: dict[str, Any] = {"IamInstanceProfile": {"Name": profile}} if profile else {}
+        if user_data:
+            extra["UserData"] = user_data
         instance_id = self.ec2.run_instances(
             ImageId=self.image(),
             InstanceType=INSTANCE_TYPE,
@@ -369,6 +365,8 @@ class _Region:
 
 
 def _shop(r: _Region) -> None:
+    from awsbp.demo.world_devtools import user_data  # the bootstrap scripts (one with keys: the mistake)
+
     """ap-northeast-1: shop-prod done well, shop-dev with the classic mistakes."""
     r.give_default_vpc_an_internet_gateway()
 
@@ -400,7 +398,7 @@ def _shop(r: _Region) -> None:
     r.load_balancer("shop-prod-alb", [public_a, public_c], alb_sg)
     prod = {"Environment": "prod", "System": "shop"}
     r.instance("shop-prod-bastion", public_a, [bastion_sg], {"Role": "bastion", **prod})
-    r.instance("shop-prod-web-1", app_a, [web_sg], {"Role": "web", **prod})
+    r.instance("shop-prod-web-1", app_a, [web_sg], {"Role": "web", **prod}, user_data=user_data(False))
     r.instance("shop-prod-web-2", app_c, [web_sg], {"Role": "web", **prod})
     r.database("shop-prod-db", [db_a, db_c], db_sg, public=False, tags=prod)
     r.gateway_endpoint_s3("shop-prod-s3", vpc, [private_rtb, db_rtb])
@@ -421,7 +419,8 @@ def _shop(r: _Region) -> None:
     r.load_balancer("shop-dev-alb", [public_a, public_c], alb_sg)
     dev = {"Environment": "dev", "System": "shop"}
     # no instance profile: how does this app call AWS? (BP-IAM-04)
-    r.instance("shop-dev-app-1", public_a, [app_sg], {"Role": "app", **dev}, profile=None)
+    # ... and its bootstrap script exports an access key instead (BP-DEV-03, BP-IAM-04)
+    r.instance("shop-dev-app-1", public_a, [app_sg], {"Role": "app", **dev}, profile=None, user_data=user_data(True))
     r.database("shop-dev-db", [public_a, public_c], db_sg, public=True, tags=dev)
 
 
@@ -472,11 +471,13 @@ def seed(endpoint: str) -> dict[str, str]:
     Calls are made one at a time, in a fixed order, so a server freshly reset and seeded (``DemoServer.reset``)
     gives the same ids every run.
     """
+    from awsbp.demo.world_devtools import seed_devtools
     from awsbp.demo.world_iam import seed_iam
 
     clients = demo_clients(endpoint)
     ids: dict[str, str] = {}
     seed_iam(clients, ids)
+    seed_devtools(clients, ids)
     _shop(_Region(clients, "ap-northeast-1", ids))
     _analytics(_Region(clients, "us-east-1", ids))
     return ids

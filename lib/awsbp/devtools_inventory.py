@@ -1,0 +1,206 @@
+"""Developer-tooling frames of the inventory: functions' and builds' variables, user data, pipelines,
+images, secrets — and one frame of every secret detected, shared by BP-DEV-01..03 and BP-IAM-04.
+
+Values were redacted at collection; what is here are names, detector types and fingerprints.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from awsbp.iam_inventory import parse_time
+
+AWS_KEY = "AWS Access Key"
+NAME_PATTERN = "Secret-like name"
+
+
+class DevtoolsFrames:
+    """Mixed into :class:`awsbp.inventory.Inventory`; expects ``settings``, ``_items`` and ``instances``."""
+
+    settings: Any
+    instances: pd.DataFrame
+    lambda_functions: pd.DataFrame
+
+    def _items(self, service: str, api: str) -> list[tuple[str, dict[str, Any]]]:  # pragma: no cover - provided
+        raise NotImplementedError
+
+    @cached_property
+    def codebuild_projects(self) -> pd.DataFrame:
+        rows = []
+        for region, p in self._items("codebuild", "BatchGetProjects"):
+            env = p.get("environment") or {}
+            rows.append(
+                {
+                    "region": region,
+                    "name": p.get("name", ""),
+                    "arn": p.get("arn", ""),
+                    "role_arn": p.get("serviceRole", ""),
+                    "privileged": bool(env.get("privilegedMode")),
+                    "plaintext_names": [
+                        v["name"]
+                        for v in env.get("environmentVariables", [])
+                        if v.get("type", "PLAINTEXT") == "PLAINTEXT"
+                    ],
+                    "secrets": p.get("AwsbpSecrets", []),
+                    "references": p.get("AwsbpReferences", []),
+                }
+            )
+        cols = ["region", "name", "arn", "role_arn", "privileged", "plaintext_names", "secrets", "references"]
+        return pd.DataFrame(rows, columns=cols).astype({"privileged": bool})
+
+    @cached_property
+    def pipelines(self) -> pd.DataFrame:
+        rows = [
+            {"region": r, "name": p["name"], "role_arn": p.get("roleArn", "")}
+            for r, p in self._items("codepipeline", "GetPipeline")
+        ]
+        return pd.DataFrame(rows, columns=["region", "name", "role_arn"])
+
+    @cached_property
+    def user_data(self) -> pd.DataFrame:
+        names = dict(zip(self.instances["instance_id"], self.instances["name"], strict=True))
+        rows = [
+            {
+                "region": r,
+                "instance_id": u["InstanceId"],
+                "name": names.get(u["InstanceId"]) or u["InstanceId"],
+                "size": u.get("Size", 0),
+                "secrets": u.get("AwsbpSecrets", []),
+            }
+            for r, u in self._items("ec2", "DescribeInstanceAttribute")
+        ]
+        return pd.DataFrame(rows, columns=["region", "instance_id", "name", "size", "secrets"])
+
+    @cached_property
+    def ecr_repositories(self) -> pd.DataFrame:
+        rows = [
+            {
+                "region": r,
+                "name": repo["repositoryName"],
+                "arn": repo.get("repositoryArn", ""),
+                "scan_on_push": bool((repo.get("imageScanningConfiguration") or {}).get("scanOnPush")),
+                "mutability": repo.get("imageTagMutability", "MUTABLE"),
+            }
+            for r, repo in self._items("ecr", "DescribeRepositories")
+        ]
+        return pd.DataFrame(rows, columns=["region", "name", "arn", "scan_on_push", "mutability"]).astype(
+            {"scan_on_push": bool}
+        )
+
+    def registry_scans_on_push(self, region: str, repository: str) -> bool:
+        """Whether the region's registry scanning (enhanced, or a scan-on-push rule) covers a repository."""
+        for r, config in self._items("ecr", "GetRegistryScanningConfiguration"):
+            if r != region:
+                continue
+            scanning = config.get("scanningConfiguration") or {}
+            for rule in scanning.get("rules", []):
+                if rule.get("scanFrequency") not in ("SCAN_ON_PUSH", "CONTINUOUS_SCAN"):
+                    continue
+                for f in rule.get("repositoryFilters", []):
+                    if re.fullmatch(f.get("filter", "").replace("*", ".*"), repository):
+                        return True
+        return False
+
+    @cached_property
+    def secrets_manager(self) -> pd.DataFrame:
+        rows = [
+            {
+                "region": r,
+                "name": s.get("Name", ""),
+                "arn": s.get("ARN", ""),
+                "rotation_enabled": bool(s.get("RotationEnabled")),
+                "last_accessed": parse_time(s.get("LastAccessedDate")),
+                "created": parse_time(s.get("CreatedDate")),
+            }
+            for r, s in self._items("secretsmanager", "ListSecrets")
+        ]
+        cols = ["region", "name", "arn", "rotation_enabled", "last_accessed", "created"]
+        return pd.DataFrame(rows, columns=cols, dtype=object).astype({"rotation_enabled": bool})
+
+    @cached_property
+    def code_repositories(self) -> pd.DataFrame:
+        rows = [
+            {"region": r, "name": x.get("repositoryName", "")} for r, x in self._items("codecommit", "ListRepositories")
+        ]
+        return pd.DataFrame(rows, columns=["region", "name"])
+
+    # --- one frame of every detection ---------------------------------------------------------
+    def _secret_name(self, name: str) -> bool:
+        return any(re.search(p, name, re.I) for p in self.settings.secret_name_patterns)
+
+    @cached_property
+    def secret_detections(self) -> pd.DataFrame:
+        """Every secret found: detector hits, plus variables whose *name* looks secret (not references)."""
+        rows: list[dict[str, Any]] = []
+
+        def add(
+            source: str,
+            region: str,
+            rtype: str,
+            rid: str,
+            name: str,
+            secrets: list[dict[str, Any]],
+            names: list[str],
+            references: list[str],
+        ) -> None:
+            hit = set()
+            for s in secrets:
+                where = s.get("name") or f"line {s.get('line')}"
+                hit.add(where)
+                rows.append(
+                    {
+                        "source": source,
+                        "region": region,
+                        "resource_type": rtype,
+                        "resource_id": rid,
+                        "name": name,
+                        "where": where,
+                        "type": s["type"],
+                        "fingerprint": s["fingerprint"],
+                    }
+                )
+            for variable in names:
+                if variable not in hit and variable not in references and self._secret_name(variable):
+                    rows.append(
+                        {
+                            "source": source,
+                            "region": region,
+                            "resource_type": rtype,
+                            "resource_id": rid,
+                            "name": name,
+                            "where": variable,
+                            "type": NAME_PATTERN,
+                            "fingerprint": "",
+                        }
+                    )
+
+        for f in self.lambda_functions.to_dict("records"):
+            add(
+                "lambda",
+                f["region"],
+                "lambda_function",
+                f["arn"],
+                f["function_name"],
+                f["secrets"],
+                f["env_names"],
+                f["references"],
+            )
+        for p in self.codebuild_projects.to_dict("records"):
+            add(
+                "codebuild",
+                p["region"],
+                "codebuild_project",
+                p["arn"] or p["name"],
+                p["name"],
+                p["secrets"],
+                p["plaintext_names"],
+                p["references"],
+            )
+        for u in self.user_data.to_dict("records"):
+            add("user_data", u["region"], "instance", u["instance_id"], u["name"], u["secrets"], [], [])
+        cols = ["source", "region", "resource_type", "resource_id", "name", "where", "type", "fingerprint"]
+        return pd.DataFrame(rows, columns=cols)

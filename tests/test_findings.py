@@ -1,0 +1,78 @@
+"""Exports: JSON/CSV round trip, stable ids, and ASFF with every field Security Hub requires."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+from awsbp.findings import Finding, Severity, Status, read_json, to_asff, write_asff, write_csv, write_json
+
+# Required top-level attributes of BatchImportFindings (AWS Security Finding Format).
+ASFF_REQUIRED = {
+    "SchemaVersion",
+    "Id",
+    "ProductArn",
+    "GeneratorId",
+    "AwsAccountId",
+    "Types",
+    "CreatedAt",
+    "UpdatedAt",
+    "Severity",
+    "Title",
+    "Description",
+    "Resources",
+}
+
+
+def sample(**kw) -> Finding:
+    base = {
+        "check_id": "BP-VPC-02",
+        "status": Status.FAIL,
+        "severity": Severity.CRITICAL,
+        "account_id": "111122223333",
+        "region": "eu-west-1",
+        "resource_type": "security_group_rule",
+        "resource_id": "sgr-1",
+        "reason": "world_open",
+        "title": "No world ingress",
+        "detail": "open <to> all",
+        "evidence": {"ports": "22/tcp", "名前": "日本語"},
+    }
+    return Finding(**{**base, **kw})
+
+
+def test_json_and_csv_exports(tmp_path):
+    findings = [sample(), sample(status=Status.PASS, resource_id="sgr-2")]
+    write_json(findings, tmp_path / "f.json")
+    assert read_json(tmp_path / "f.json") == findings
+    write_csv(findings, tmp_path / "f.csv")
+    rows = list(csv.DictReader((tmp_path / "f.csv").open(encoding="utf-8")))
+    assert [r["status"] for r in rows] == ["FAIL", "PASS"] and json.loads(rows[0]["evidence"])["名前"] == "日本語"
+
+
+def test_finding_id_is_stable_and_depends_on_identity_only():
+    assert sample().finding_id == sample(detail="other words", severity=Severity.LOW).finding_id
+    assert sample().finding_id != sample(region="us-east-1").finding_id != sample(resource_id="sgr-9").finding_id
+
+
+def test_asff_has_required_fields_and_valid_shapes(tmp_path):
+    findings = [
+        sample(),
+        sample(
+            region="global", resource_type="iam_user", resource_id="bob", status=Status.REVIEW, severity=Severity.MEDIUM
+        ),
+        sample(status=Status.NOT_ASSESSED, resource_id="scope"),
+    ]
+    write_asff(findings, tmp_path / "a.json", created_at="2026-11-28T00:00:00+00:00")
+    data = json.loads((tmp_path / "a.json").read_text())
+    for item in data:
+        assert set(item) >= ASFF_REQUIRED
+        assert re.fullmatch(r"arn:aws:securityhub:[a-z0-9-]+:\d{12}:product/\d{12}/default", item["ProductArn"])
+        assert item["Severity"]["Label"] in {"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"}
+        assert item["Resources"] and {"Type", "Id"} <= set(item["Resources"][0])
+        assert len(item["Title"]) <= 256 and len(item["Description"]) <= 1024
+    assert [d["Compliance"]["Status"] for d in data] == ["FAILED", "WARNING", "NOT_AVAILABLE"]
+    assert data[1]["Resources"][0]["Type"] == "AwsIamUser" and data[1]["Resources"][0]["Region"] == "us-east-1"
+    assert len({d["Id"] for d in data}) == 3
+    assert to_asff(sample(suppressed=True), created_at="x")["Workflow"]["Status"] == "SUPPRESSED"
