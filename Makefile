@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
 
-.PHONY: demo test lint lab sample clean
+.PHONY: demo test lint lab sample browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## run the whole pipeline on a simulated account; prints the index path
 	$(BIN)/awsbp demo $(LANG_OPT)
 
-test: $(STAMP)  ## the full test suite (what CI runs)
+test: $(STAMP) browser  ## the full test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --nbmake tests notebooks
+
+browser:  ## Debian's chromium (+ CJK fonts) for tests/reports; Playwright drives it, downloads no browser
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null); } || \
+	  echo "chromium unavailable: the browser tests in tests/reports will be skipped"
 
 lint: $(STAMP)  ## ruff lint + format check, mypy, notebooks without outputs
 	$(BIN)/ruff check .

@@ -1,0 +1,74 @@
+"""The demo's reports in a real headless Chromium: no console errors, nothing fetched from the network,
+tables and charts visible, and a screenshot of each page kept as a test artifact."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from awsbp.cli import main
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+MAX_REPORT_BYTES = 2 * 1024 * 1024
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("browser")
+    assert main(["demo", "--output", str(out), "--quiet", "--lang", "ja"]) == 0
+    return next(out.glob("demo/*/index.html")).parent
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: `make browser` did not install chromium")
+        pytest.skip("chromium is not installed here (`make browser` installs Debian's chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    remote: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.goto(path.as_uri(), wait_until="load")
+    return page, errors, remote
+
+
+@pytest.mark.parametrize("report", ["index", "10_vpc", "20_iam", "30_devtools"])
+def test_report_opens_offline_without_errors(demo, browser, report):
+    path = demo / "index.html" if report == "index" else next(demo.glob(f"*/{report}.html"))
+    assert path.stat().st_size < MAX_REPORT_BYTES
+    page, errors, remote = open_page(browser, path)
+    assert errors == [] and remote == []
+    tables = page.locator("table")
+    assert tables.count() > 0 and tables.first.is_visible()
+    if report != "index":
+        assert page.locator("table.awsbp").count() >= 3
+        widths = page.evaluate("Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
+        assert widths and all(w > 0 for w in widths)  # the charts are embedded and decode
+        assert "<script>alert" not in page.content()
+    else:
+        links = page.locator("a[href$='.html']")
+        assert links.count() >= 3
+        for i in range(links.count()):
+            target = (path.parent / links.nth(i).get_attribute("href")).resolve()
+            assert target.is_file(), target
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{report}.png"), full_page=False)
+    page.close()
