@@ -115,7 +115,7 @@ def _install_handlers(session: boto3.Session, recorder: CallRecorder) -> None:
 def botocore_config(max_attempts: int = 5, connect_timeout: int = 5, read_timeout: int = 30) -> Config:
     """Adaptive retries (client-side rate limiting on throttling), bounded attempts and timeouts."""
     return Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        retries={"mode": "adaptive", "total_max_attempts": max_attempts},  # attempts in all, first included
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         user_agent_extra=f"awsbp/{__version__}",

@@ -124,3 +124,32 @@ def test_no_seeded_secret_value_reaches_any_output(demo_run):
         if f["reason"] in ("aws_key_in_env", "secret_in_plaintext", "aws_key_in_user_data", "access_key_in_code")
     }
     assert leaks == {"BP-DEV-01", "BP-DEV-02", "BP-DEV-03", "BP-IAM-04"}  # detected, yet never shown
+
+
+def test_every_operation_of_the_run_is_a_read_and_in_the_published_policy(demo_run):
+    from awsbp.aws import is_read_operation
+    from awsbp.collect import readonly_policy
+    from awsbp.snapshot import Snapshot
+
+    _, _, account = demo_run
+    calls = Snapshot.load(account / "snapshot.json.gz").meta["calls"]
+    assert len(calls) > 30
+    assert all(is_read_operation(*name.split(".")) for name in calls), calls
+    prefix = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "accessanalyzer": "access-analyzer"}
+    made = {f"{prefix.get(s, s)}:{op}" for s, op in (n.split(".") for n in calls)} - {"sts:GetCallerIdentity"}
+    policy = set(readonly_policy()["Statement"][0]["Action"])
+    assert made <= policy, made - policy  # the policy covers every call
+    assert policy - made == {"ec2:DescribeRegions"}  # nothing unused, but the regions lookup of `all-enabled`
+
+
+def test_library_creates_clients_only_through_the_guarded_session():
+    """No module but awsbp.aws builds boto3 sessions or clients (the demo's seeding has its own, loopback only)."""
+    import re
+    from pathlib import Path
+
+    lib = Path(__file__).parents[2] / "lib" / "awsbp"
+    for path in lib.rglob("*.py"):
+        if path.name == "aws.py" or "demo" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"boto3\.(client|resource|Session)\(|botocore\.session", source), path
