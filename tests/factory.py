@@ -511,3 +511,16 @@ def good_devtools_world() -> dict[str, list[Any]]:
         }
     )
     return world
+
+
+HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)>$\\frac{a}{b}$ **bold** 本番' + "長" * 3000
+
+
+def hostile_world() -> dict[str, list[Any]]:
+    """The compliant world plus resources whose names are markup, LaTeX, Markdown, very long and Japanese."""
+    world = good_devtools_world()
+    world["lambda.ListFunctions"].append(function(HOSTILE, "app-lambda", [HOSTILE + "_PASSWORD"]))
+    world["iam.GetAccountAuthorizationDetails"][0]["UserDetailList"].append(iam_user(HOSTILE))
+    with_(world, "ec2.DescribeSecurityGroups", sg("sg-evil", "vpc-prod", "evil", Name=HOSTILE))
+    with_(world, "ec2.DescribeSecurityGroupRules", rule("sg-evil", "sgr-evil", cidr="0.0.0.0/0", port=22))
+    return world

@@ -150,3 +150,25 @@ def test_from_snapshots_reassesses_offline_in_another_language(aws_env, tmp_path
     }
     assert log["accounts"][0]["changes"]["still_open"] > 0
     assert main(["run", str(params), "--quiet", "--from-snapshots", str(tmp_path)]) == 2
+
+
+def test_ctrl_c_keeps_what_was_written(aws_env, tmp_path, capsys, monkeypatch):
+    import awsbp.runner as runner
+
+    real = runner.render_reports
+
+    def interrupt_second(account_dir, *args, **kwargs):
+        if account_dir.name == "210987654321":
+            raise KeyboardInterrupt
+        return real(account_dir, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "render_reports", interrupt_second)
+    body = (
+        "max_workers: 1\naccounts:\n  - name: first\n  - name: second\n    role_arn: arn:aws:iam::210987654321:role/a\n"
+    )
+    code = main(["run", str(params_file(tmp_path, body)), "--output", str(tmp_path / "out"), "--quiet"])
+    assert code == 130
+    assert "interrupted; completed accounts' snapshots and reports are kept" in capsys.readouterr().err
+    run_dir = next((tmp_path / "out" / "acme").iterdir())
+    assert (run_dir / "123456789012" / "10_vpc.html").is_file()
+    assert (run_dir / "210987654321" / "snapshot.json.gz").is_file()  # collected before the interrupt

@@ -16,11 +16,17 @@ EXPECTED = yaml.safe_load(files("awsbp.demo").joinpath("expected_findings.yaml")
 
 @pytest.fixture(scope="module", params=["en", "ja"])
 def demo_run(request, tmp_path_factory):
+    import contextlib
+    import io
+
     out = tmp_path_factory.mktemp(f"demo-{request.param}")
-    code = main(["demo", "--output", str(out), "--quiet", "--lang", request.param])
-    assert code == 0
+    log = io.StringIO()
+    with contextlib.redirect_stderr(log):
+        code = main(["demo", "--output", str(out), "--lang", request.param])  # not quiet: progress and messages
+    assert code == 0, log.getvalue()
     index = next(out.glob("demo/*/index.html"))
     account = next(p for p in index.parent.iterdir() if p.is_dir())
+    (index.parent / "stderr.log").write_text(log.getvalue(), encoding="utf-8")  # scanned by the no-leak test
     return request.param, index, account
 
 
@@ -60,6 +66,7 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     assert not re.search(r"""<script[^>]+src=|(src|href)=["']https?://""", html)
     index_html = index.read_text(encoding="utf-8")
     assert f"{account.name}/10_vpc.html" in index_html and f"{account.name}/20_iam.html" in index_html
+    assert ("API calls that failed during collection: 5" in index_html) or ("失敗した API 呼び出し: 5" in index_html)
     assert "findings.csv" in index_html
 
 
@@ -112,7 +119,7 @@ def test_no_seeded_secret_value_reaches_any_output(demo_run):
 
     _, index, account = demo_run
     files = [p for p in index.parent.rglob("*") if p.is_file()]
-    assert {p.suffix for p in files} >= {".html", ".ipynb", ".json", ".csv", ".gz"}
+    assert {p.suffix for p in files} >= {".html", ".ipynb", ".json", ".csv", ".gz", ".log"}
     for path in files:
         data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         for value in DEMO_SECRET_VALUES:

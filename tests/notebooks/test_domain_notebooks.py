@@ -1,4 +1,4 @@
-"""The VPC notebook executed by papermill on a small snapshot, in both languages, with hostile data."""
+"""The domain notebooks executed by papermill on a small snapshot, in both languages, with hostile data."""
 
 from __future__ import annotations
 
@@ -7,34 +7,21 @@ from pathlib import Path
 
 import pytest
 from awsbp.render import execute_and_convert
-from factory import good_iam_world, rule, sg, snapshot, with_
+from factory import hostile_world, snapshot
 
 pytestmark = pytest.mark.slow
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 NOTEBOOK = NOTEBOOKS / "10_vpc.ipynb"
-HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)>$\\frac{a}{b}$ **bold** 本番'
 
 
 @pytest.fixture(scope="module")
 def hostile_snapshot(tmp_path_factory):
-    world = good_iam_world()
-    world["iam.GetAccountAuthorizationDetails"][0]["UserDetailList"].append(
-        {
-            "UserName": HOSTILE,
-            "Arn": "arn:aws:iam::111122223333:user/x",
-            "GroupList": [],
-            "AttachedManagedPolicies": [],
-            "UserPolicyList": [],
-        }
-    )
-    with_(world, "ec2.DescribeSecurityGroups", sg("sg-evil", "vpc-prod", "evil", Name=HOSTILE))
-    with_(world, "ec2.DescribeSecurityGroupRules", rule("sg-evil", "sgr-evil", cidr="0.0.0.0/0", port=22))
     path = tmp_path_factory.mktemp("snap") / "snapshot.json.gz"
-    snapshot(world).save(path)
+    snapshot(hostile_world()).save(path)
     return path
 
 
-@pytest.mark.parametrize(("notebook", "checks"), [("10_vpc", 8), ("20_iam", 11)])
+@pytest.mark.parametrize(("notebook", "checks"), [("10_vpc", 8), ("20_iam", 11), ("30_devtools", 7)])
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_notebook_renders_every_check_and_escapes_account_data(hostile_snapshot, tmp_path, lang, notebook, checks):
     result = execute_and_convert(
@@ -42,7 +29,7 @@ def test_notebook_renders_every_check_and_escapes_account_data(hostile_snapshot,
     )
     assert result.ok, result.error
     html = result.html.read_text(encoding="utf-8")
-    domain = notebook.split("_")[1].upper()
+    domain = {"10_vpc": "VPC", "20_iam": "IAM", "30_devtools": "DEV"}[notebook]
     for n in range(1, checks + 1):
         assert f'id="BP-{domain}-{n:02d}"' in html
     assert "<script>alert" not in html and "<img src=x" not in html

@@ -46,6 +46,8 @@ def open_page(browser, path: Path):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    # a script that ran would show up as a dialog (alert) or a console error; both are recorded before loading
+    page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
     page.goto(path.as_uri(), wait_until="load")
     return page, errors, remote
 
@@ -71,4 +73,23 @@ def test_report_opens_offline_without_errors(demo, browser, report):
             assert target.is_file(), target
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{report}.png"), full_page=False)
+    page.close()
+
+
+@pytest.mark.parametrize("notebook", ["10_vpc", "20_iam", "30_devtools"])
+def test_hostile_account_data_renders_as_text_in_the_browser(browser, tmp_path, notebook):
+    from factory import HOSTILE, hostile_world, snapshot
+
+    from awsbp.render import execute_and_convert
+
+    snapshot(hostile_world()).save(tmp_path / "snapshot.json.gz")
+    notebooks = Path(__file__).parents[2] / "notebooks"
+    result = execute_and_convert(notebooks / f"{notebook}.ipynb", tmp_path / "out",
+                                 {"snapshot": str(tmp_path / "snapshot.json.gz"), "lang": "ja"})
+    assert result.ok, result.error
+    page, errors, remote = open_page(browser, result.html)
+    page.wait_for_timeout(300)
+    assert errors == [] and remote == []
+    assert page.locator("img[src='x']").count() == 0  # the injected tag is text, not an element
+    assert HOSTILE[:60] in page.inner_text("body")  # shown literally, Japanese and all
     page.close()
