@@ -74,3 +74,17 @@ def test_no_credentials_is_one_clear_line(aws_env, monkeypatch):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(CredentialsError, match="no AWS credentials found"):
         AwsSession.open().identity()
+
+
+@pytest.mark.parametrize("code", ["ExpiredToken", "InvalidClientTokenId"])
+def test_expired_or_wrong_credentials_are_one_clear_line(aws_env, code):
+    from botocore.exceptions import ClientError
+
+    session = AwsSession.open()
+
+    def reject(**_):
+        raise ClientError({"Error": {"Code": code, "Message": "The security token is invalid"}}, "GetCallerIdentity")
+
+    session.client("sts").meta.events.register("before-call.sts.GetCallerIdentity", reject)
+    with pytest.raises(CredentialsError, match=rf"AWS rejected the credentials \({code}\); refresh them"):
+        session.identity()
