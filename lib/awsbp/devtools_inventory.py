@@ -147,36 +147,26 @@ class DevtoolsFrames:
             names: list[str],
             references: list[str],
         ) -> None:
+            def row(where: str, kind: str, fingerprint: str) -> dict[str, Any]:
+                return {
+                    "source": source,
+                    "region": region,
+                    "resource_type": rtype,
+                    "resource_id": rid,
+                    "name": name,
+                    "where": where,
+                    "type": kind,
+                    "fingerprint": fingerprint,
+                }
+
             hit = set()
             for s in secrets:
                 where = s.get("name") or f"line {s.get('line')}"
                 hit.add(where)
-                rows.append(
-                    {
-                        "source": source,
-                        "region": region,
-                        "resource_type": rtype,
-                        "resource_id": rid,
-                        "name": name,
-                        "where": where,
-                        "type": s["type"],
-                        "fingerprint": s["fingerprint"],
-                    }
-                )
+                rows.append(row(where, s["type"], s["fingerprint"]))
             for variable in names:
                 if variable not in hit and variable not in references and self._secret_name(variable):
-                    rows.append(
-                        {
-                            "source": source,
-                            "region": region,
-                            "resource_type": rtype,
-                            "resource_id": rid,
-                            "name": name,
-                            "where": variable,
-                            "type": NAME_PATTERN,
-                            "fingerprint": "",
-                        }
-                    )
+                    rows.append(row(variable, NAME_PATTERN, ""))
 
         for f in self.lambda_functions.to_dict("records"):
             add(
