@@ -83,6 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
         "collection_errors": (
             "API calls that failed during collection: {n}. Checks that needed that data are NOT_ASSESSED."
         ),
+        "summary_link": "Summary across accounts: heat map, top risks, cross-account checks, gaps",
         "changes": "Since the previous run ({previous_run}): {new} new, {fixed} fixed, {still_open} still open",
         "report_incomplete": "report incomplete: a cell failed — open the .ipynb",
         "report_missing": "HTML could not be produced — open the .ipynb",
@@ -113,6 +114,7 @@ LABELS: dict[str, dict[str, str]] = {
         "exports": "検出結果データ",
         "no_reports": "このアカウントのレポートは作成されませんでした。",
         "collection_errors": "収集時に失敗した API 呼び出し: {n} 件。該当データを必要とするチェックは未評価です。",
+        "summary_link": "アカウント横断のまとめ: ヒートマップ、優先リスク、横断チェック、未評価の範囲",
         "changes": "前回 ({previous_run}) からの変化: 新規 {new} 件、解消 {fixed} 件、継続 {still_open} 件",
         "report_incomplete": "レポート不完全: セルの実行に失敗しました — .ipynb を開いて確認してください",
         "report_missing": "HTML を作成できませんでした — .ipynb を開いて確認してください",
@@ -301,6 +303,7 @@ def write_index(
     lang: str,
     run: dict[str, Any],
     accounts: list[dict[str, Any]],
+    summary_href: str = "",
 ) -> Path:
     """Write the run's index.html from templates/run_index.html.j2 with jinja2 autoescape ON.
 
@@ -337,6 +340,7 @@ def write_index(
         run={k: _text(run.get(k, "")) for k in ("client", "run_id", "started_at", "finished_at", "tool_version")},
         accounts=accounts_view,
         totals=totals,
+        summary_href=_href(summary_href) if summary_href else "",
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -244,6 +244,27 @@ def render_reports(account_dir: Path, lang: str, params: Params, result: Account
         )
 
 
+def render_summary(run_dir: Path, lang: str, params: Params, accounts: list[AccountResult]) -> str:
+    """Cross-account findings and the 00_summary report of the run; ``''`` when no account has findings."""
+    from awsbp.render import execute_and_convert
+    from awsbp.summary import RunSummary, save_cross_account
+
+    if not any(a.counts for a in accounts):
+        return ""
+    try:
+        save_cross_account(RunSummary.load(run_dir, lang, params.settings), run_dir)
+    except (OSError, ValueError) as err:
+        log.warning("cross-account checks skipped: %s", err)
+    result = execute_and_convert(
+        notebooks_dir() / "00_summary.ipynb",
+        run_dir,
+        {"run_dir": str(run_dir.resolve()), "lang": lang, "settings": params.settings.model_dump(mode="json")},
+    )
+    if not result.ok:
+        log.warning("summary report incomplete: %s", result.error)
+    return result.html.name if result.html else ""
+
+
 def find_snapshots(directory: Path) -> list[Path]:
     """``<run>/<account>/snapshot.json.gz`` files of a previous run; a clear error when there are none."""
     found = sorted(Path(directory).glob(f"*/{SNAPSHOT_NAME}"))
@@ -319,6 +340,7 @@ def run(
         json.dumps({**run_info, "accounts": [a.__dict__ for a in accounts]}, ensure_ascii=False, indent=1),
         encoding="utf-8",
     )
+    summary_href = render_summary(run_dir, lang, params, accounts)
     index = write_index(
         run_dir / "index.html",
         title=f"awsbp — {params.client}",
@@ -338,5 +360,6 @@ def run(
             }
             for a in accounts
         ],
+        summary_href=summary_href,
     )
     return RunResult(run_dir=run_dir, index=index, accounts=accounts)

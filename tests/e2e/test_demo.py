@@ -67,7 +67,10 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     index_html = index.read_text(encoding="utf-8")
     assert f"{account.name}/10_vpc.html" in index_html and f"{account.name}/20_iam.html" in index_html
     assert ("API calls that failed during collection: 5" in index_html) or ("失敗した API 呼び出し: 5" in index_html)
-    assert "findings.csv" in index_html
+    assert "findings.csv" in index_html and 'href="00_summary.html"' in index_html
+    summary = (index.parent / "00_summary.html").read_text(encoding="utf-8")
+    assert "BP-VPC-02" in summary and "shop-dev-app" in summary  # a top risk of the demo account
+    assert (index.parent / "cross_account_findings.json").is_file()
 
 
 def test_snapshot_and_run_log(demo_run):
