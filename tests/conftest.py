@@ -19,7 +19,11 @@ def _free_port() -> int:
 def moto_endpoint():
     """A real moto server on 127.0.0.1 (HTTP), shared by the session's tests; reset before each use."""
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -46,6 +46,17 @@ class Account(Strict):
         return self
 
 
+class Organization(Strict):
+    """Discover the accounts of an AWS Organization and assume ``role_name`` in each."""
+
+    role_name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
+    external_id: str | None = None
+    session_name: str = "awsbp"
+    include: list[str] = Field(default_factory=list, description="account ids or names (globs); empty = all")
+    exclude: list[str] = Field(default_factory=list)
+    ous: list[str] = Field(default_factory=list, description="OU ids (ou-…) or the root (r-…); empty = all")
+
+
 class EnvironmentValues(Strict):
     """Tag values (lower-cased) that mean production or a non-production environment."""
 
@@ -154,6 +165,7 @@ class Params(Strict):
     client: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     lang: Literal["ja", "en"] = "ja"
     accounts: list[Account] = Field(default_factory=lambda: [Account()], min_length=1)
+    organizations: Organization | None = None
     regions: Literal["all-enabled"] | list[str] = "all-enabled"
     output_dir: str = "reports"
     max_workers: int = Field(default=2, ge=1, le=64)

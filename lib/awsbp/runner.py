@@ -265,6 +265,35 @@ def render_summary(run_dir: Path, lang: str, params: Params, accounts: list[Acco
     return result.html.name if result.html else ""
 
 
+def discover_organization(params: Params) -> list[Account]:
+    """The Organization's accounts to assess: the management account with the first account's credentials,
+    every other account through ``role_name``. One clear error when the Organization cannot be listed."""
+    from awsbp.collect.organizations import discover_accounts
+
+    rule = params.organizations
+    assert rule is not None
+    base = params.accounts[0]
+    session = AwsSession.open(
+        profile=base.profile, role_arn=base.role_arn, external_id=base.external_id, session_name=base.session_name
+    )
+    me = session.identity()
+    found = discover_accounts(session.client("organizations"), include=rule.include, exclude=rule.exclude, ous=rule.ous)
+    accounts = []
+    for account in found:
+        if account["id"] == me["account_id"]:
+            accounts.append(base.model_copy(update={"name": account["name"] or base.name}))
+        else:
+            role = f"arn:{me['partition']}:iam::{account['id']}:role/{rule.role_name}"
+            accounts.append(
+                Account(
+                    name=account["name"], role_arn=role, external_id=rule.external_id, session_name=rule.session_name
+                )
+            )
+    if not accounts:
+        raise ParamsError("organizations: no ACTIVE account matches include/exclude/ous; check those filters")
+    return accounts
+
+
 def find_snapshots(directory: Path) -> list[Path]:
     """``<run>/<account>/snapshot.json.gz`` files of a previous run; a clear error when there are none."""
     found = sorted(Path(directory).glob(f"*/{SNAPSHOT_NAME}"))
@@ -304,10 +333,11 @@ def run(
 
     lang = lang or params.lang
     snapshots = find_snapshots(from_snapshots) if from_snapshots else []
+    targets = discover_organization(params) if params.organizations and not snapshots else list(params.accounts)
     run_dir = new_run_dir(params, output)
     started = datetime.now(UTC)
     accounts: list[AccountResult] = []
-    jobs = len(snapshots) or len(params.accounts)
+    jobs = len(snapshots) or len(targets)
     with ThreadPoolExecutor(max_workers=min(params.max_workers, jobs)) as pool:
         if snapshots:
             futures = [pool.submit(reassess_snapshot, p, run_dir, lang, params, compare_with) for p in snapshots]
@@ -323,7 +353,7 @@ def run(
                     show_progress=not quiet,
                     compare_with=compare_with,
                 )
-                for i, account in enumerate(params.accounts)
+                for i, account in enumerate(targets)
             ]
         for future in futures:
             accounts.append(future.result())

@@ -149,7 +149,10 @@ def test_every_operation_of_the_run_is_a_read_and_in_the_published_policy(demo_r
     made = {f"{prefix.get(s, s)}:{op}" for s, op in (n.split(".") for n in calls)} - {"sts:GetCallerIdentity"}
     policy = set(readonly_policy()["Statement"][0]["Action"])
     assert made <= policy, made - policy  # the policy covers every call
-    assert policy - made == {"ec2:DescribeRegions"}  # nothing unused, but the regions lookup of `all-enabled`
+    from awsbp.collect import organizations
+
+    # nothing unused, but the regions lookup of `all-enabled` and the Organization discovery (management account)
+    assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS}
 
 
 def test_library_creates_clients_only_through_the_guarded_session():

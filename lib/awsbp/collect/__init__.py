@@ -23,6 +23,7 @@ from awsbp.collect import (
     elbv2,
     iam,
     lambda_,
+    organizations,
     rds,
     secretsmanager,
 )
@@ -42,6 +43,7 @@ COLLECTORS: tuple[ModuleType, ...] = (
     codecommit,
     ecr,
     secretsmanager,
+    organizations,
 )
 
 
