@@ -1,7 +1,8 @@
 """The run summary (``00_summary``): every account × domain, top risks, cross-account checks, and the gaps.
 
 Reads what a run wrote (run.json, each account's findings.json and snapshot) — never AWS. Cross-account
-checks that need several snapshots (BP-IAM-06's same person in several accounts) run here.
+checks that need several snapshots (BP-IAM-06's same person in several accounts, BP-VPC-06's dev account
+against the prod account) run here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 from awsbp.catalog import Catalog
 from awsbp.checks import REGISTRY, load_all, run_checks
 from awsbp.checks.iam import same_person_across_accounts
+from awsbp.checks.vpc import dev_matches_prod_across_accounts
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding, read_json, write_json
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
@@ -46,8 +48,7 @@ class RunSummary:
                 findings += read_json(folder / "findings.json")
             if (folder / "snapshot.json.gz").is_file():
                 inventories.append(Inventory(Snapshot.load(folder / "snapshot.json.gz"), settings))
-        cross = Catalog(lang).localize(same_person_across_accounts(inventories))
-        return cls(run["accounts"], findings, cross)
+        return cls(run["accounts"], findings, cross_account_findings(inventories, lang))
 
     @classmethod
     def from_snapshots(cls, paths: list[Path], lang: str = "ja", settings: Settings | None = None) -> RunSummary:
@@ -65,7 +66,7 @@ class RunSummary:
             }
             for inv in inventories
         ]
-        return cls(accounts, findings, catalog.localize(same_person_across_accounts(inventories)))
+        return cls(accounts, findings, cross_account_findings(inventories, lang))
 
     def frame(self) -> pd.DataFrame:
         load_all()
@@ -85,6 +86,13 @@ class RunSummary:
             "suppressed",
         ]
         return pd.DataFrame(rows)[cols] if rows else pd.DataFrame(columns=cols)
+
+
+def cross_account_findings(inventories: list[Inventory], lang: str = "ja") -> list[Finding]:
+    """Checks that need several accounts: BP-IAM-06 (the same person with users in several accounts) and
+    BP-VPC-06 (a dev account's VPC against the prod account's VPC of the same system)."""
+    found = same_person_across_accounts(inventories) + dev_matches_prod_across_accounts(inventories)
+    return Catalog(lang).localize(found)
 
 
 def save_cross_account(summary: RunSummary, run_dir: Path) -> Path:

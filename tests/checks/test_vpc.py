@@ -9,6 +9,7 @@ from awsbp.findings import Finding
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
 from factory import (
+    ACCOUNT,
     REGION,
     alb,
     db,
@@ -292,3 +293,51 @@ def test_eni_of_load_balancer_counts_as_internet_lb_even_without_lb_group_list()
     w = good_world()
     w["elbv2.DescribeLoadBalancers"] = [alb("prod-alb", "vpc-prod", ["subnet-pub"], [])]
     assert "alb:internet_lb_public_port" in by(run("BP-VPC-02", w), "PASS")
+
+
+# --- BP-VPC-06 across accounts (batch) ------------------------------------------------------------
+def two_accounts(dev_private: bool, prod_missing: list[str] = ()) -> list[Inventory]:
+    """A dev account holding only a dev VPC of system shop, and a prod account holding good_world's prod VPC."""
+    prod = snapshot(good_world(), missing=list(prod_missing))
+    prod.meta.update(account_id="444455556666", account_name="acme-prod")
+    world = dev_vpc({}, private=dev_private)
+    if dev_private:  # a NAT like prod's, so the structures match
+        with_(world, "ec2.DescribeNatGateways", {"NatGatewayId": "nat-2", "VpcId": "vpc-dev"})
+    dev = snapshot(world)
+    dev.meta["account_name"] = "acme-dev"
+    return [Inventory(dev), Inventory(prod)]
+
+
+def test_vpc06_across_accounts_fails_where_dev_account_lacks_prod_structure():
+    from awsbp.checks.vpc import dev_matches_prod_across_accounts
+
+    dev, prod = two_accounts(dev_private=False)
+    assert {f.reason: f.status for f in run_check(REGISTRY["BP-VPC-06"], dev, Settings())} == {
+        "no_prod_to_compare": "REVIEW"  # inside its own account there is nothing to compare with
+    }
+    findings = dev_matches_prod_across_accounts([dev, prod])
+    assert sorted((f.account_id, f.status, f.reason) for f in findings) == [
+        (ACCOUNT, "FAIL", "missing_private_tier"),
+        (ACCOUNT, "FAIL", "public_workloads"),
+    ]
+    assert findings[0].evidence["prod_vpcs"] == "acme-prod: prod"
+
+
+def test_vpc06_across_accounts_passes_when_structures_match():
+    from awsbp.checks.vpc import dev_matches_prod_across_accounts
+
+    findings = dev_matches_prod_across_accounts(two_accounts(dev_private=True))
+    assert [(f.account_id, f.status, f.reason) for f in findings] == [(ACCOUNT, "PASS", "same_structure")]
+
+
+def test_vpc06_across_accounts_not_assessed_when_prod_layout_is_unreadable():
+    from awsbp.checks.vpc import dev_matches_prod_across_accounts
+
+    findings = dev_matches_prod_across_accounts(two_accounts(False, prod_missing=["ec2.DescribeVpcs"]))
+    assert [(f.status, f.reason, f.evidence["accounts"]) for f in findings] == [
+        ("NOT_ASSESSED", "prod_unreadable", "acme-prod")
+    ]
+    # a system that exists nowhere else: nothing to say across accounts
+    dev, prod = two_accounts(dev_private=False)
+    prod.vpcs["system"] = "billing"
+    assert dev_matches_prod_across_accounts([dev, prod]) == []

@@ -12,7 +12,7 @@ from awsbp.findings import Finding, Severity, Status
 from awsbp.inventory import WORLD, Inventory, cidr_overlaps, is_private_cidr, rule_ports
 from awsbp.params import Settings
 
-FAIL, PASS, REVIEW = Status.FAIL, Status.PASS, Status.REVIEW
+FAIL, PASS, REVIEW, NOT_ASSESSED = Status.FAIL, Status.PASS, Status.REVIEW, Status.NOT_ASSESSED
 CRIT, HIGH, MED, LOW, INFO = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFORMATIONAL)
 
 WORKLOAD_APIS = [
@@ -421,12 +421,10 @@ def _structure(inv: Inventory, vpc_id: str) -> dict[str, Any]:
     }
 
 
-@check(
-    "BP-VPC-06",
-    domain="vpc",
-    severity=MED,
-    needs=[*LAYOUT_APIS, "ec2.DescribeNatGateways", "ec2.DescribeInstances", "rds.DescribeDBInstances"],
-)
+DEV_PROD_APIS = [*LAYOUT_APIS, "ec2.DescribeNatGateways", "ec2.DescribeInstances", "rds.DescribeDBInstances"]
+
+
+@check("BP-VPC-06", domain="vpc", severity=MED, needs=DEV_PROD_APIS)
 def dev_matches_prod(inv: Inventory, settings: Settings) -> list[Finding]:
     """Non-production VPCs keep production's subnet structure (compared with prod of the same system)."""
     vpcs = inv.vpcs[~inv.vpcs["is_default"]]
@@ -435,42 +433,82 @@ def dev_matches_prod(inv: Inventory, settings: Settings) -> list[Finding]:
     prod = vpcs[vpcs["environment"] == "prod"].to_dict("records")
     out = []
     for dev in vpcs[vpcs["environment"] == "dev"].to_dict("records"):
-        name, region, vid = dev["name"] or dev["vpc_id"], dev["region"], dev["vpc_id"]
         peers = [p for p in prod if dev["system"] and p["system"] == dev["system"]] or prod
-        base = {"name": name, "environment": "dev", "vpc_name": name}
         if not peers:
+            name, region, vid = dev["name"] or dev["vpc_id"], dev["region"], dev["vpc_id"]
+            base = {"name": name, "environment": "dev", "vpc_name": name}
             out.append(emit("BP-VPC-06", REVIEW, LOW, region, "vpc", vid, "no_prod_to_compare", **base))
             continue
-        prod_names = _join(p["name"] or p["vpc_id"] for p in peers)
-        mine = _structure(inv, vid)
-        theirs = [_structure(inv, p["vpc_id"]) for p in peers]
-        failed = False
-        if any(t["private"] for t in theirs) and not mine["private"]:
-            out.append(
-                emit("BP-VPC-06", FAIL, MED, region, "vpc", vid, "missing_private_tier", **base, prod_vpcs=prod_names)
-            )
-            failed = True
-        if mine["public_workloads"] and not any(t["public_workloads"] for t in theirs):
-            out.append(
-                emit(
-                    "BP-VPC-06",
-                    FAIL,
-                    MED,
-                    region,
-                    "vpc",
-                    vid,
-                    "public_workloads",
-                    **base,
-                    workloads=_join(mine["public_workloads"]),
-                    prod_vpcs=prod_names,
-                )
-            )
-            failed = True
-        if mine["private"] and any(t["nat"] for t in theirs) and not mine["nat"]:
-            out.append(emit("BP-VPC-06", REVIEW, LOW, region, "vpc", vid, "nat_differs", **base, prod_vpcs=prod_names))
-            failed = True
-        if not failed:
-            out.append(emit("BP-VPC-06", PASS, MED, region, "vpc", vid, "same_structure", **base, prod_vpcs=prod_names))
+        out += _compare_with_prod(inv, dev, [(inv, p, p["name"] or p["vpc_id"]) for p in peers])
+    return out
+
+
+def _compare_with_prod(
+    inv: Inventory, dev: dict[str, Any], peers: list[tuple[Inventory, dict[str, Any], str]]
+) -> list[Finding]:
+    """BP-VPC-06 verdicts for one dev VPC against its prod peers ``(inventory, vpc row, label)``."""
+    name, region, vid = dev["name"] or dev["vpc_id"], dev["region"], dev["vpc_id"]
+    base = {"name": name, "environment": "dev", "vpc_name": name, "prod_vpcs": _join(label for _, _, label in peers)}
+    mine = _structure(inv, vid)
+    theirs = [_structure(peer_inv, p["vpc_id"]) for peer_inv, p, _ in peers]
+    out = []
+    if any(t["private"] for t in theirs) and not mine["private"]:
+        out.append(emit("BP-VPC-06", FAIL, MED, region, "vpc", vid, "missing_private_tier", **base))
+    if mine["public_workloads"] and not any(t["public_workloads"] for t in theirs):
+        workloads = _join(mine["public_workloads"])
+        out.append(emit("BP-VPC-06", FAIL, MED, region, "vpc", vid, "public_workloads", **base, workloads=workloads))
+    if mine["private"] and any(t["nat"] for t in theirs) and not mine["nat"]:
+        out.append(emit("BP-VPC-06", REVIEW, LOW, region, "vpc", vid, "nat_differs", **base))
+    if not out:
+        out.append(emit("BP-VPC-06", PASS, MED, region, "vpc", vid, "same_structure", **base))
+    return out
+
+
+def dev_matches_prod_across_accounts(inventories: list[Inventory]) -> list[Finding]:
+    """BP-VPC-06, batch part: a dev VPC with no prod VPC of its system in its own account is compared with the
+    prod VPCs of the same system in the other accounts (the usual layout of an Organization: a dev account
+    beside a prod account). When no peer is found but another account's layout could not be read, the dev
+    VPC is NOT_ASSESSED naming those accounts: the peer may be there."""
+    layout = [api.split(".") for api in DEV_PROD_APIS]
+
+    def unreadable(inv: Inventory) -> bool:
+        regions = inv.snapshot.meta.get("regions") or []
+        return any(not inv.snapshot.has(service, r, api) for r in regions for service, api in layout)
+
+    def tagged(inv: Inventory, env: str) -> list[dict[str, Any]]:
+        vpcs = inv.vpcs[~inv.vpcs["is_default"] & (inv.vpcs["environment"] == env) & (inv.vpcs["system"] != "")]
+        return vpcs.to_dict("records")
+
+    def label(inv: Inventory) -> str:
+        return str(inv.snapshot.meta.get("account_name") or inv.account_id)
+
+    out = []
+    for inv in inventories:
+        own_prod = {p["system"] for p in tagged(inv, "prod")}
+        others = [other for other in inventories if other.account_id != inv.account_id]
+        for dev in tagged(inv, "dev"):
+            if dev["system"] in own_prod:
+                continue  # compared inside the account already
+            peers = [
+                (other, p, f"{label(other)}: {p['name'] or p['vpc_id']}")
+                for other in others
+                for p in tagged(other, "prod")
+                if p["system"] == dev["system"]
+            ]
+            if peers:
+                found = _compare_with_prod(inv, dev, peers)
+            elif blind := [label(o) for o in others if unreadable(o)]:
+                name = dev["name"] or dev["vpc_id"]
+                base = {"name": name, "environment": "dev", "vpc_name": name}
+                found = [
+                    emit("BP-VPC-06", NOT_ASSESSED, MED, dev["region"], "vpc", dev["vpc_id"], "prod_unreadable",
+                         **base, accounts=_join(blind))
+                ]  # fmt: skip
+            else:
+                found = []
+            for finding in found:
+                finding.account_id = inv.account_id
+            out += found
     return out
 
 
