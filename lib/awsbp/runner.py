@@ -110,9 +110,12 @@ def assess_account(
     *,
     show_progress: bool = False,
     compare_with: Path | None = None,
+    render: bool = True,
 ) -> AccountResult:
-    """Collect, check, export and render one account; never raises for AWS or input problems."""
+    """Collect, check, export and render one account (``render=False``: no notebooks); never raises for AWS
+    or input problems."""
     result = AccountResult(name=_label(account, index))
+    result.account_id = account.role_arn.split(":")[4] if account.role_arn else ""  # known even if unreachable
     started = time.monotonic()
     try:
         session = AwsSession.open(
@@ -146,7 +149,7 @@ def assess_account(
         log.debug("account %s failed", result.name, exc_info=True)
         result.error = f"{type(err).__name__}: {err}"
         return result
-    return report_account(snapshot, result, run_dir, lang, params, compare_with)
+    return report_account(snapshot, result, run_dir, lang, params, compare_with, render=render)
 
 
 def reassess_snapshot(
@@ -170,8 +173,10 @@ def report_account(
     lang: str,
     params: Params,
     compare_with: Path | None = None,
+    *,
+    render: bool = True,
 ) -> AccountResult:
-    """Checks → findings.json/csv → one executed notebook and HTML report per domain."""
+    """Checks → findings.json/csv → one executed notebook and HTML report per domain (unless not ``render``)."""
     account_dir = run_dir / result.directory
     result.calls = snapshot.meta.get("calls", {})
     result.collection_errors = snapshot.errors
@@ -186,9 +191,10 @@ def report_account(
             result.changes["previous_run"] = previous_run  # type: ignore[assignment]
             result.previous = str(previous.resolve())
         result.seconds["checks"] = round(time.monotonic() - t0, 2)
-        t0 = time.monotonic()
-        render_reports(account_dir, lang, params, result)
-        result.seconds["render"] = round(time.monotonic() - t0, 2)
+        if render:
+            t0 = time.monotonic()
+            render_reports(account_dir, lang, params, result)
+            result.seconds["render"] = round(time.monotonic() - t0, 2)
     except Exception as err:
         log.debug("account %s failed", result.name, exc_info=True)
         result.error = f"{type(err).__name__}: {err}"
@@ -281,7 +287,7 @@ def discover_organization(params: Params) -> list[Account]:
     accounts = []
     for account in found:
         if account["id"] == me["account_id"]:
-            accounts.append(base.model_copy(update={"name": account["name"] or base.name}))
+            accounts.append(base.model_copy(update={"name": base.name or account["name"]}))
         else:
             role = f"arn:{me['partition']}:iam::{account['id']}:role/{rule.role_name}"
             accounts.append(
@@ -326,9 +332,11 @@ def run(
     quiet: bool = False,
     from_snapshots: Path | None = None,
     compare_with: Path | None = None,
+    render: bool = True,
 ) -> RunResult:
     """Assess every account of a params file (or re-assess a previous run's snapshots, offline); write
-    reports, exports, index.html and run.json."""
+    reports, exports, index.html and run.json. ``render=False`` skips the notebooks (findings, snapshots and
+    the index only)."""
     from awsbp.render import write_index
 
     lang = lang or params.lang
@@ -352,6 +360,7 @@ def run(
                     lang,
                     show_progress=not quiet,
                     compare_with=compare_with,
+                    render=render,
                 )
                 for i, account in enumerate(targets)
             ]
@@ -370,7 +379,7 @@ def run(
         json.dumps({**run_info, "accounts": [a.__dict__ for a in accounts]}, ensure_ascii=False, indent=1),
         encoding="utf-8",
     )
-    summary_href = render_summary(run_dir, lang, params, accounts)
+    summary_href = render_summary(run_dir, lang, params, accounts) if render else ""
     index = write_index(
         run_dir / "index.html",
         title=f"awsbp — {params.client}",

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
+import botocore.exceptions
 import botocore.session
 import pytest
 from awsbp.demo.server import MOTO_ACCOUNT_ID, DemoServer, simulated_environment
@@ -199,11 +200,12 @@ def test_simulated_environment_points_the_default_chain_at_moto_and_restores_env
 @pytest.mark.slow
 def test_every_seeded_name_exists(world):
     devtools = {"function", "codebuild", "ecr", "secret"}  # seeded by world_devtools
-    assert len([k for k in world.ids if not k.startswith("global/") and k.split("/")[1] not in devtools]) == 88
-    assert {k.split("/")[1] for k in world.ids if k.split("/")[1] in devtools} == devtools
-    iam_kinds = {k.split("/", 2)[1] for k in world.ids if k.startswith("global/")}
-    assert iam_kinds == {"group", "user", "role", "instance-profile"}
-    for key, resource_id in world.ids.items():
+    management = {k: v for k, v in world.ids.items() if not k.startswith("acme-")}  # members are prefixed
+    assert len([k for k in management if not k.startswith("global/") and k.split("/")[1] not in devtools]) == 88
+    assert {k.split("/")[1] for k in management if k.split("/")[1] in devtools} == devtools
+    iam_kinds = {k.split("/", 2)[1] for k in management if k.startswith("global/")}
+    assert iam_kinds == {"group", "user", "role", "instance-profile", "account"}
+    for key, resource_id in management.items():
         region, kind, name = key.split("/", 2)
         if kind in EC2_TYPES:
             tags = world.aws("ec2", region).describe_tags(
@@ -416,3 +418,38 @@ def test_seeding_is_deterministic(world):
         e["NetworkInterfaceId"] for e in world.aws("ec2", TOKYO).describe_network_interfaces()["NetworkInterfaces"]
     )
     assert enis == again
+
+
+# --- the Organization ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_organization_members_and_their_audit_role(world):
+    from awsbp.demo.world_org import AUDIT_EXTERNAL_ID, AUDIT_ROLE, MEMBERS, UNREACHABLE
+
+    accounts = world.aws("organizations").list_accounts()["Accounts"]
+    names = {a["Name"]: a["Id"] for a in accounts}
+    assert set(names) == {"master", *MEMBERS} and names["master"] == "123456789012"
+    assert all(world.ids[f"global/account/{m}"] == names[m] for m in MEMBERS)
+    for member in MEMBERS:
+        role = f"arn:aws:iam::{names[member]}:role/{AUDIT_ROLE}"
+        sts = world.aws("sts")
+        if member in UNREACHABLE:
+            with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+                sts.assume_role(RoleArn=role, RoleSessionName="awsbp-test", ExternalId=AUDIT_EXTERNAL_ID)
+            continue
+        with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):  # the ExternalId is required
+            sts.assume_role(RoleArn=role, RoleSessionName="awsbp-test")
+        creds = sts.assume_role(RoleArn=role, RoleSessionName="awsbp-test", ExternalId=AUDIT_EXTERNAL_ID)["Credentials"]
+        assert creds["AccessKeyId"]
+    member = demo_clients(world.endpoint, f"arn:aws:iam::{names['acme-prod']}:role/OrganizationAccountAccessRole")
+    assert member("sts").get_caller_identity()["Account"] == names["acme-prod"]
+    vpcs = member("ec2", TOKYO).describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["payments-prod"]}])["Vpcs"]
+    assert [v["VpcId"] for v in vpcs] == [world.ids[f"acme-prod/{TOKYO}/vpc/payments-prod"]]
+
+
+def test_simulated_sts_refuses_roles_that_do_not_exist():
+    from awsbp.demo.server import AssumeRoleRules
+
+    assert "not authorized" in AssumeRoleRules.refusal({"RoleArn": "arn:aws:iam::000011112222:role/nobody"})
+    assert "not authorized" in AssumeRoleRules.refusal({"RoleArn": "not-an-arn"})

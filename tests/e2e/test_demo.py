@@ -1,4 +1,5 @@
-"""`awsbp demo` end to end: simulated account → collection → checks → notebook → HTML and exports."""
+"""`awsbp demo` end to end: a simulated Organization → AssumeRole → collection → checks → notebooks → HTML,
+exports, the run summary and the diff against the demo's earlier run."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ def demo_run(request, tmp_path_factory):
     log = io.StringIO()
     with contextlib.redirect_stderr(log):
         code = main(["demo", "--output", str(out), "--lang", request.param])  # not quiet: progress and messages
-    assert code == 0, log.getvalue()
-    index = next(out.glob("demo/*/index.html"))
-    account = next(p for p in index.parent.iterdir() if p.is_dir())
+    assert code == 0, log.getvalue()  # the unreachable member is the demo's intended partial failure
+    _earlier, index = sorted(out.glob("demo/*/index.html"))  # a month ago (findings only), then now
     (index.parent / "stderr.log").write_text(log.getvalue(), encoding="utf-8")  # scanned by the no-leak test
+    run = json.loads((index.parent / "run.json").read_text(encoding="utf-8"))
+    ids = {a["name"]: a["account_id"] for a in run["accounts"]}
+    account = index.parent / ids["acme-management"]
     return request.param, index, account
 
 
@@ -34,14 +37,68 @@ def key(f: dict) -> tuple:
     return (f["check_id"], f["status"], f["severity"], f["region"], f["resource_name"], f["reason"])
 
 
-def test_findings_match_the_seeded_mistakes_exactly(demo_run):
-    _, _, account = demo_run
-    findings = json.loads((account / "findings.json").read_text(encoding="utf-8"))
-    not_pass = sorted(key(f) for f in findings if f["status"] != "PASS")
-    assert not_pass == sorted(tuple(m) for m in EXPECTED["mistakes"])
-    passed = {key(f) for f in findings if f["status"] == "PASS"}
-    missing = [c for c in EXPECTED["counterparts"] if tuple(c) not in passed]
-    assert not missing
+def expected(rows: list, account_id: str) -> list[tuple]:
+    return sorted(tuple(str(v).replace("{account}", account_id) for v in row) for row in rows)
+
+
+def accounts_of(index) -> dict[str, dict]:
+    return {a["name"]: a for a in json.loads((index.parent / "run.json").read_text(encoding="utf-8"))["accounts"]}
+
+
+def test_every_reachable_account_matches_its_seeded_mistakes_exactly(demo_run):
+    _, index, _ = demo_run
+    accounts = accounts_of(index)
+    assert set(accounts) == {*EXPECTED["accounts"], *EXPECTED["unreachable"]}
+    for name, want in EXPECTED["accounts"].items():
+        account = accounts[name]
+        assert account["status"] == "ok", (name, account["error"])
+        findings = json.loads((index.parent / account["directory"] / "findings.json").read_text(encoding="utf-8"))
+        not_pass = sorted(key(f) for f in findings if f["status"] != "PASS")
+        assert not_pass == expected(want["mistakes"], account["account_id"]), name
+        passed = {key(f) for f in findings if f["status"] == "PASS"}
+        missing = [c for c in expected(want["counterparts"], account["account_id"]) if c not in passed]
+        assert not missing, (name, missing)
+
+
+def test_the_member_without_the_audit_role_fails_alone_with_one_clear_line(demo_run):
+    _, index, _ = demo_run
+    stderr = (index.parent / "stderr.log").read_text(encoding="utf-8")
+    for name in EXPECTED["unreachable"]:
+        account = accounts_of(index)[name]
+        assert account["status"] == "failed" and account["bad_input"]
+        assert "AccessDenied" in account["error"] and "awsbp-audit" in account["error"]
+        assert f"awsbp: {name}: cannot assume arn:aws:iam::{account['account_id']}:role/awsbp-audit" in stderr
+        assert not (index.parent / account["account_id"]).exists()
+    assert "Traceback" not in stderr
+
+
+def test_cross_account_checks_in_the_summary(demo_run):
+    _, index, _ = demo_run
+    names = {a["account_id"]: name for name, a in accounts_of(index).items()}
+    cross = json.loads((index.parent / "cross_account_findings.json").read_text(encoding="utf-8"))
+    assert sorted((names[f["account_id"]], *key(f)) for f in cross) == sorted(map(tuple, EXPECTED["cross_account"]))
+    summary = (index.parent / "00_summary.html").read_text(encoding="utf-8")
+    assert "payments-dev" in summary and "acme-prod: payments-prod" in summary and "dave" in summary
+
+
+def test_second_run_is_compared_with_the_first(demo_run):
+    from awsbp import diff
+    from awsbp.findings import read_json
+
+    _, index, _ = demo_run
+    earlier = sorted(index.parent.parent.iterdir())[0]
+    assert earlier != index.parent and not list(earlier.glob("*/*.html"))  # findings only, no reports
+    for name, want in EXPECTED["changes"].items():
+        account = accounts_of(index)[name]
+        folder = account["directory"]
+        changes = diff.compare(
+            read_json(index.parent / folder / "findings.json"), read_json(earlier / folder / "findings.json")
+        )
+        for kind in ("new", "fixed"):
+            got = sorted((f.check_id, f.resource_name, f.reason) for f in getattr(changes, kind))
+            assert got == sorted(map(tuple, want[kind])), (name, kind)
+        assert account["changes"]["previous_run"] == earlier.name
+        assert account["changes"]["new"] == len(want["new"]) and account["changes"]["fixed"] == len(want["fixed"])
 
 
 def test_report_shows_every_check_in_the_chosen_language(demo_run):
@@ -88,8 +145,8 @@ def test_snapshot_and_run_log(demo_run):
     ]
     assert snap.meta["regions"] == ["ap-northeast-1", "us-east-1"]
     assert snap.meta["calls"]["ec2.DescribeSecurityGroupRules"] == 2
-    run = json.loads((index.parent / "run.json").read_text())
-    assert run["accounts"][0]["status"] == "ok" and run["accounts"][0]["counts"]["FAIL"] > 0
+    run = accounts_of(index)["acme-management"]
+    assert run["status"] == "ok" and run["counts"]["FAIL"] > 0
 
 
 def test_bundled_sample_snapshot_is_the_demo_account():
@@ -103,7 +160,7 @@ def test_bundled_sample_snapshot_is_the_demo_account():
     findings = run_checks(Inventory(Snapshot.load(sample_snapshot_path())))
     Catalog("en").localize(findings)
     not_pass = sorted(key(f.to_dict()) for f in findings if f.status != "PASS")
-    assert not_pass == sorted(tuple(m) for m in EXPECTED["mistakes"]), "run `make sample`"
+    assert not_pass == expected(EXPECTED["accounts"]["acme-management"]["mistakes"], ""), "run `make sample`"
 
 
 def test_demo_refuses_real_endpoints():
@@ -121,7 +178,7 @@ def test_no_seeded_secret_value_reaches_any_output(demo_run):
     from awsbp.demo.world_devtools import DEMO_SECRET_VALUES
 
     _, index, account = demo_run
-    files = [p for p in index.parent.rglob("*") if p.is_file()]
+    files = [p for p in index.parent.parent.rglob("*") if p.is_file()]  # both runs of the demo
     assert {p.suffix for p in files} >= {".html", ".ipynb", ".json", ".csv", ".gz", ".log"}
     for path in files:
         data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()

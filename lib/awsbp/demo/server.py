@@ -11,15 +11,19 @@ so seeding the same world gives the same resource ids every run::
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import socket
 import tempfile
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 import boto3
 
@@ -66,6 +70,60 @@ _REMOVED_VARIABLES = (
 _REMOVED_PREFIXES = ("AWS_CONTAINER_CREDENTIALS_", "AWS_ENDPOINT_URL_")
 
 
+class AssumeRoleRules:
+    """WSGI middleware in front of moto: the simulated STS refuses ``AssumeRole`` as AWS does when the role does
+    not exist in the target account, or when its trust policy requires an ``sts:ExternalId`` the caller did not
+    give. moto alone hands out credentials for any role ARN, so the demo's unreachable member could not fail.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST" and "/sts/" in environ.get("HTTP_AUTHORIZATION", ""):
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)  # moto reads the body again
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            refusal = self.refusal(form) if form.get("Action") == "AssumeRole" else ""
+            if refusal:
+                start_response("403 Forbidden", [("Content-Type", "text/xml")])
+                return [_sts_error("AccessDenied", refusal)]
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def refusal(form: dict[str, str]) -> str:
+        """Why AWS would refuse this AssumeRole request (``''`` when it would not)."""
+        from moto.iam.models import iam_backends
+
+        arn = form.get("RoleArn", "")
+        parts = arn.split(":")
+        denied = f"not authorized to perform: sts:AssumeRole on resource: {arn}"
+        if len(parts) < 6:
+            return denied
+        role = next((r for r in iam_backends[parts[4]][parts[1]].roles.values() if r.arn == arn), None)
+        if role is None:
+            return denied
+        statements = json.loads(role.assume_role_policy_document or "{}").get("Statement", [])
+        expected = {
+            value
+            for statement in (statements if isinstance(statements, list) else [statements])
+            for values in statement.get("Condition", {}).get("StringEquals", {}).items()
+            if values[0].lower() == "sts:externalid"
+            for value in ([values[1]] if isinstance(values[1], str) else values[1])
+        }
+        if expected and form.get("ExternalId") not in expected:
+            return denied
+        return ""
+
+
+def _sts_error(code: str, message: str) -> bytes:
+    return (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    ).encode()
+
+
 class DemoServer:
     """moto's ThreadedMotoServer on 127.0.0.1 at a free port; reset on start; deterministic ids."""
 
@@ -81,10 +139,11 @@ class DemoServer:
             raise RuntimeError(f"demo server already running at {self.endpoint}")
         for name, value in MOTO_ENVIRONMENT.items():
             os.environ.setdefault(name, value)
-        # werkzeug logs every request, and a traceback for each API moto lacks; the snapshot records those gaps
-        access_log = logging.getLogger("werkzeug")
-        if access_log.level == logging.NOTSET:
-            access_log.setLevel(logging.CRITICAL)
+        # werkzeug logs every request, and a traceback for each API moto lacks (the snapshot records those gaps),
+        # and moto logs its own limits (e.g. no docker for Lambda): neither is the user's business
+        for name in ("werkzeug", "moto"):
+            if logging.getLogger(name).level == logging.NOTSET:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             from moto.server import ThreadedMotoServer  # imported late: moto is an optional dependency
         except ImportError as err:
@@ -95,6 +154,10 @@ class DemoServer:
                 probe.bind(("127.0.0.1", self._requested_port))
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._requested_port, verbose=False)
         server.start()
+        # the request handler reads `server.app` per request: wrap moto's app with the STS rules AWS applies
+        wsgi = server._server
+        assert wsgi is not None
+        wsgi.app = AssumeRoleRules(wsgi.app)
         self._server = server
         self.port = server.get_host_and_port()[1]
         self.endpoint = f"http://127.0.0.1:{self.port}"

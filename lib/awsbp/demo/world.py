@@ -73,37 +73,48 @@ def _refuse_non_loopback(request: Any, **_: Any) -> None:
     require_loopback(request.url)
 
 
+def _session(key_id: str, secret: str, token: str | None = None) -> boto3.Session:
+    """A boto3 session with these keys that reads no profile or config file and refuses non-loopback hosts."""
+    core = botocore.session.Session()
+    # Ignore AWS_PROFILE (even one naming a missing profile) and the user's config and credentials files.
+    # Overrides in the config store win over everything; Session.set_config_variable(name, None) would not
+    # (a None instance variable falls through to the environment).
+    config_store = core.get_component("config_store")
+    config_store.set_config_variable("profile", None)
+    config_store.set_config_variable("config_file", os.devnull)
+    config_store.set_config_variable("credentials_file", os.devnull)
+    core.register("before-send", _refuse_non_loopback, unique_id="awsbp-demo-loopback-only")
+    return boto3.Session(
+        botocore_session=core,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        region_name=DEMO_REGION,
+    )
+
+
 class Clients:
     """boto3 clients that can only reach a simulated account at ``endpoint``. Create with :func:`demo_clients`.
 
-    ``clients("ec2", "ap-northeast-1")`` returns one cached client per service and region.
+    ``clients("ec2", "ap-northeast-1")`` returns one cached client per service and region. With ``role_arn``,
+    the clients act in that role's account with credentials from the simulated STS (how a member account of
+    the demo Organization is reached: ``…:role/OrganizationAccountAccessRole``).
     """
 
-    def __init__(self, endpoint: str):
+    def __init__(self, endpoint: str, role_arn: str | None = None):
         require_loopback(endpoint)
         self.endpoint = endpoint
-        core = botocore.session.Session()
-        # Ignore AWS_PROFILE (even one naming a missing profile) and the user's config and credentials files.
-        # Overrides in the config store win over everything; Session.set_config_variable(name, None) would not
-        # (a None instance variable falls through to the environment).
-        config_store = core.get_component("config_store")
-        config_store.set_config_variable("profile", None)
-        config_store.set_config_variable("config_file", os.devnull)
-        config_store.set_config_variable("credentials_file", os.devnull)
-        core.register("before-send", _refuse_non_loopback, unique_id="awsbp-demo-loopback-only")
-        self.session = boto3.Session(
-            botocore_session=core,
-            aws_access_key_id=DEMO_CREDENTIAL,
-            aws_secret_access_key=DEMO_CREDENTIAL,
-            aws_session_token=None,
-            region_name=DEMO_REGION,
-        )
         self._config = Config(
             retries={"mode": "standard", "max_attempts": 3},
             connect_timeout=5,
             read_timeout=60,
             s3={"addressing_style": "path"},  # bucket names stay in the path, never in the host name
         )
+        self.session = _session(DEMO_CREDENTIAL, DEMO_CREDENTIAL)
+        if role_arn:
+            sts = self.session.client("sts", endpoint_url=endpoint, config=self._config)
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="awsbp-demo-seed")["Credentials"]
+            self.session = _session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -117,9 +128,10 @@ class Clients:
             return self._clients[key]
 
 
-def demo_clients(endpoint: str) -> Clients:
-    """Clients for the simulated account; ``ValueError`` naming ``endpoint`` unless its host is loopback."""
-    return Clients(endpoint)
+def demo_clients(endpoint: str, role_arn: str | None = None) -> Clients:
+    """Clients for the simulated account (or the account of ``role_arn``, assumed through the simulated STS);
+    ``ValueError`` naming ``endpoint`` unless its host is loopback."""
+    return Clients(endpoint, role_arn)
 
 
 def _tags(tags: dict[str, str]) -> list[dict[str, str]]:
@@ -466,13 +478,17 @@ def _analytics(r: _Region) -> None:
 
 
 def seed(endpoint: str) -> dict[str, str]:
-    """Build the world in the simulated account at ``endpoint`` (loopback only); ``{"<region>/<type>/<name>": id}``.
+    """Build the world in the simulated Organization at ``endpoint`` (loopback only); ``{"<region>/<type>/<name>": id}``
+    for the management account, ``"<member>/<region>/<type>/<name>"`` for member accounts and
+    ``"global/account/<name>"`` for their account ids.
 
     Calls are made one at a time, in a fixed order, so a server freshly reset and seeded (``DemoServer.reset``)
-    gives the same ids every run.
+    gives the same ids every run. The management account's world is seeded first, so its ids do not depend on
+    the Organization (see :mod:`awsbp.demo.world_org`).
     """
     from awsbp.demo.world_devtools import seed_devtools
     from awsbp.demo.world_iam import seed_iam
+    from awsbp.demo.world_org import seed_members, seed_organization
 
     clients = demo_clients(endpoint)
     ids: dict[str, str] = {}
@@ -480,4 +496,7 @@ def seed(endpoint: str) -> dict[str, str]:
     seed_devtools(clients, ids)
     _shop(_Region(clients, "ap-northeast-1", ids))
     _analytics(_Region(clients, "us-east-1", ids))
+    management = clients("sts").get_caller_identity()["Account"]
+    accounts = seed_organization(clients, ids)
+    seed_members(endpoint, accounts, management, ids)
     return ids
