@@ -127,6 +127,25 @@ class Inventory(IamFrames, DevtoolsFrames):
                 out.append((region, item))
         return out
 
+    # Where resources carry tags, and the key that names them in findings (``Finding.resource_id``).
+    TAGGED = (
+        ("ec2", "DescribeVpcs", "VpcId", "Tags"),
+        ("ec2", "DescribeSubnets", "SubnetId", "Tags"),
+        ("ec2", "DescribeSecurityGroups", "GroupId", "Tags"),
+        ("ec2", "DescribeInstances", "InstanceId", "Tags"),
+        ("rds", "DescribeDBInstances", "DBInstanceIdentifier", "TagList"),
+    )
+
+    @cached_property
+    def resource_tags(self) -> dict[str, dict[str, str]]:
+        """Tags by resource id (VPCs, subnets, security groups, instances, DB instances), for suppressions."""
+        out: dict[str, dict[str, str]] = {}
+        for service, api, id_key, tag_key in self.TAGGED:
+            for _, item in self._items(service, api):
+                if item.get(id_key):
+                    out[item[id_key]] = tags_of(item, tag_key)
+        return out
+
     # --- network layout -------------------------------------------------------------------
     @cached_property
     def vpcs(self) -> pd.DataFrame:

@@ -150,10 +150,11 @@ class Settings(Strict):
 class Suppression(Strict):
     """An accepted risk: matching findings stay in the data, marked suppressed with the reason, until expiry."""
 
-    check: str = Field(pattern=r"^BP-[A-Z*?]+-[0-9*?]+$", description="check id, globs allowed (BP-VPC-*)")
+    check: str = Field(pattern=r"^(\*|BP-[A-Z0-9*?-]+)$", description="check id, globs allowed (BP-VPC-*, BP-*, *)")
     account: str = "*"
     region: str = "*"
     resource: str = Field(default="*", description="glob on the resource id or name")
+    tags: dict[str, str] = Field(default_factory=dict, description="resource tags that must all match (value globs)")
     reason: str = Field(min_length=3)
     owner: str = Field(min_length=1)
     expires: date
@@ -171,6 +172,9 @@ class Params(Strict):
     max_workers: int = Field(default=2, ge=1, le=64)
     settings: Settings = Settings()
     suppressions: list[Suppression] = []
+    suppressions_file: str | None = Field(
+        default=None, description="a YAML list of suppressions, relative to the params file; added to `suppressions`"
+    )
 
     @field_validator("regions")
     @classmethod
@@ -221,4 +225,31 @@ def load(path: str | Path) -> Params:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ParamsError(f"{path}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
-    return parse(raw, str(path))
+    params = parse(raw, str(path))
+    if params.suppressions_file:
+        extra = load_suppressions(path.parent / params.suppressions_file)
+        params = params.model_copy(update={"suppressions": [*params.suppressions, *extra]})
+    return params
+
+
+class _SuppressionList(BaseModel):
+    suppressions: list[Suppression]
+
+
+def load_suppressions(path: Path) -> list[Suppression]:
+    """A separate suppressions file (a YAML list, or a mapping with ``suppressions:``); one-line errors."""
+    if not path.is_file():
+        raise ParamsError(f"{path}: no such suppressions file; fix `suppressions_file` in the params file")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ParamsError(f"{path}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    items = raw.get("suppressions") if isinstance(raw, dict) else raw
+    if not isinstance(items, list):
+        raise ParamsError(f"{path}: expected a list of suppressions (check, reason, owner, expires, …)")
+    try:
+        return _SuppressionList.model_validate({"suppressions": items}).suppressions
+    except ValidationError as err:
+        raise ParamsError(_one_line(err, str(path))) from None

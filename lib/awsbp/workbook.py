@@ -72,7 +72,8 @@ class Workbook:
         self.catalog = Catalog(lang)
         self.inventory = Inventory(snapshot, self.settings)
         findings = self.catalog.localize(run_checks(self.inventory, self.settings, [domain]))
-        self.findings: list[Finding] = suppress.apply(findings, suppressions or [], date.today())
+        tags = self.inventory.resource_tags
+        self.findings: list[Finding] = suppress.apply(findings, suppressions or [], date.today(), tags)
 
     @property
     def check_ids(self) -> list[str]:
