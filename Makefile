@@ -10,7 +10,7 @@ LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -e ".[demo,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[demo,dev,dask]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (awsbp)" >/dev/null
 	touch $(STAMP)
 

@@ -31,6 +31,17 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--output", metavar="DIR", help="output directory (default: the params file's, else reports)")
     common.add_argument("--quiet", action="store_true", help="no progress bars (for cron)")
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    common.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="where accounts are assessed: a local pool (default) or a Dask distributed cluster",
+    )
+    common.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (tcp://HOST:8786); without it --executor dask starts a local cluster",
+    )
     p_run = sub.add_parser("run", parents=[common], help="assess the accounts named in a params file")
     p_run.add_argument("params", help="params YAML file (see params/example.yaml)")
     p_run.add_argument(
@@ -87,7 +98,15 @@ def _demo(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"awsbp: a month later (compared with {earlier.run_dir.name}) …", file=sys.stderr)
         with simulated_environment(server.endpoint):
-            result = run(params, lang=args.lang, output=args.output, quiet=args.quiet, compare_with=earlier.run_dir)
+            result = run(
+                params,
+                lang=args.lang,
+                output=args.output,
+                quiet=args.quiet,
+                compare_with=earlier.run_dir,
+                executor=args.executor,
+                scheduler=args.scheduler,
+            )
     code = _report(result, args.quiet)
     failed = {a.name for a in result.accounts if a.status == "failed"}
     if code == EXIT_PARTIAL and failed and failed <= set(UNREACHABLE):
@@ -122,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             quiet=args.quiet,
             from_snapshots=args.from_snapshots,
             compare_with=args.compare,
+            executor=args.executor,
+            scheduler=args.scheduler,
         )
         return _report(result, args.quiet)
     except AwsbpError as err:

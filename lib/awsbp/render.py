@@ -37,6 +37,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 """Holds the nbconvert template directory ``awsbp_report`` and the jinja2 template of the run index."""
 
 REPORT_TEMPLATE = "awsbp_report"
+ACCOUNTS_TEMPLATE = "run_accounts.html.j2"
 INDEX_TEMPLATE = "run_index.html.j2"
 
 REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
@@ -323,25 +324,7 @@ def write_index(
     """
     if lang not in LABELS:
         raise ValueError(f"lang must be one of {sorted(LABELS)}, got {lang!r}")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    accounts_view = [_account_view(a) for a in accounts]
-    totals = {s: sum(a["counts"][s] for a in accounts_view) for s in STATUSES}
-    html = env.get_template(INDEX_TEMPLATE).render(
-        title=title,
-        lang=lang,
-        labels=LABELS[lang],
-        statuses=STATUSES,
-        run={k: _text(run.get(k, "")) for k in ("client", "run_id", "started_at", "finished_at", "tool_version")},
-        accounts=accounts_view,
-        totals=totals,
-        summary_href=_href(summary_href) if summary_href else "",
-    )
+    html = _run_template(INDEX_TEMPLATE, lang, run, accounts, title=title, summary_href=summary_href)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -416,6 +399,37 @@ def _href(value: Any) -> str:
     if parts.scheme or parts.netloc or raw.startswith(("/", "\\")):
         raise ValueError(f"index links must be relative paths, got {raw!r}")
     return quote(raw, safe="/#")
+
+
+def _run_template(template: str, lang: str, run: dict[str, Any], accounts: list[dict[str, Any]], **context: Any) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    accounts_view = [_account_view(a) for a in accounts]
+    totals = {s: sum(a["counts"][s] for a in accounts_view) for s in STATUSES}
+    summary_href = context.pop("summary_href", "")
+    return env.get_template(template).render(
+        lang=lang,
+        labels=LABELS[lang],
+        statuses=STATUSES,
+        run={k: _text(run.get(k, "")) for k in ("client", "run_id", "started_at", "finished_at", "tool_version")},
+        accounts=accounts_view,
+        totals=totals,
+        summary_href=_href(summary_href) if summary_href else "",
+        **context,
+    )
+
+
+def run_accounts_html(run: dict[str, Any], accounts: list[dict[str, Any]], lang: str) -> str:
+    """The run's facts and accounts (status, counts, errors, changes, gaps, report and export links) as an HTML
+    fragment for the summary report, from the same template as the fallback index page. Autoescaped."""
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {sorted(LABELS)}, got {lang!r}")
+    return _run_template(ACCOUNTS_TEMPLATE, lang, run, accounts)
 
 
 def _account_view(account: dict[str, Any]) -> dict[str, Any]:

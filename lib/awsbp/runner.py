@@ -13,7 +13,6 @@ import json
 import logging
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,8 +181,9 @@ def report_account(
     result.collection_errors = snapshot.errors
     try:
         t0 = time.monotonic()
-        findings = Catalog(lang).localize(run_checks(Inventory(snapshot, params.settings), params.settings))
-        suppress.apply(findings, params.suppressions, datetime.now(UTC).date())
+        inventory = Inventory(snapshot, params.settings)
+        findings = Catalog(lang).localize(run_checks(inventory, params.settings))
+        suppress.apply(findings, params.suppressions, datetime.now(UTC).date(), inventory.resource_tags)
         write_exports(findings, account_dir, result, snapshot)
         previous, previous_run = diff.previous_findings(run_dir, result.account_id, compare_with)
         if previous:
@@ -251,7 +251,8 @@ def render_reports(account_dir: Path, lang: str, params: Params, result: Account
 
 
 def render_summary(run_dir: Path, lang: str, params: Params, accounts: list[AccountResult]) -> str:
-    """Cross-account findings and the 00_summary report of the run; ``''`` when no account has findings."""
+    """Cross-account findings and the 00_summary report of the run (its HTML file name); ``''`` when no account
+    has findings or the summary could not be rendered."""
     from awsbp.render import execute_and_convert
     from awsbp.summary import RunSummary, save_cross_account
 
@@ -268,6 +269,7 @@ def render_summary(run_dir: Path, lang: str, params: Params, accounts: list[Acco
     )
     if not result.ok:
         log.warning("summary report incomplete: %s", result.error)
+        return ""
     return result.html.name if result.html else ""
 
 
@@ -333,10 +335,14 @@ def run(
     from_snapshots: Path | None = None,
     compare_with: Path | None = None,
     render: bool = True,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> RunResult:
     """Assess every account of a params file (or re-assess a previous run's snapshots, offline); write
     reports, exports, index.html and run.json. ``render=False`` skips the notebooks (findings, snapshots and
-    the index only)."""
+    the index only). Accounts run in a local thread pool of ``params.max_workers``, or as Dask jobs
+    (``executor="dask"``: the cluster at ``scheduler``, else a local cluster of ``max_workers`` processes)."""
+    from awsbp.executors import open_executor
     from awsbp.render import write_index
 
     lang = lang or params.lang
@@ -346,7 +352,8 @@ def run(
     started = datetime.now(UTC)
     accounts: list[AccountResult] = []
     jobs = len(snapshots) or len(targets)
-    with ThreadPoolExecutor(max_workers=min(params.max_workers, jobs)) as pool:
+    workers = min(params.max_workers, jobs)
+    with open_executor(executor, workers=workers, scheduler=scheduler) as pool:
         if snapshots:
             futures = [pool.submit(reassess_snapshot, p, run_dir, lang, params, compare_with) for p in snapshots]
         else:
@@ -358,7 +365,7 @@ def run(
                     i,
                     run_dir,
                     lang,
-                    show_progress=not quiet,
+                    show_progress=not quiet and executor == "local",  # Dask workers' stderr is not ours
                     compare_with=compare_with,
                     render=render,
                 )
@@ -379,26 +386,15 @@ def run(
         json.dumps({**run_info, "accounts": [a.__dict__ for a in accounts]}, ensure_ascii=False, indent=1),
         encoding="utf-8",
     )
-    summary_href = render_summary(run_dir, lang, params, accounts) if render else ""
-    index = write_index(
-        run_dir / "index.html",
-        title=f"awsbp — {params.client}",
-        lang=lang,
-        run=run_info,
-        accounts=[
-            {
-                "account_id": a.account_id,
-                "name": a.name,
-                "status": a.status,
-                "error": a.error,
-                "counts": a.counts,
-                "reports": a.reports,
-                "exports": a.exports,
-                "collection_errors": len(a.collection_errors),
-                "changes": a.changes,
-            }
-            for a in accounts
-        ],
-        summary_href=summary_href,
-    )
+    summary = render_summary(run_dir, lang, params, accounts) if render else ""
+    if summary:  # the summary report is the run's index
+        index = (run_dir / summary).replace(run_dir / "index.html")
+    else:  # nothing to summarise (no account assessed) or the summary failed: the plain index page
+        index = write_index(
+            run_dir / "index.html",
+            title=f"awsbp — {params.client}",
+            lang=lang,
+            run=run_info,
+            accounts=[{**a.__dict__, "collection_errors": len(a.collection_errors)} for a in accounts],
+        )
     return RunResult(run_dir=run_dir, index=index, accounts=accounts)

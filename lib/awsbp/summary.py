@@ -35,6 +35,7 @@ class RunSummary:
     accounts: list[dict[str, Any]]
     findings: list[Finding]
     cross_account: list[Finding] = field(default_factory=list)
+    run: dict[str, Any] = field(default_factory=dict)  # run.json's facts: client, run_id, started_at, …
 
     @classmethod
     def load(cls, run_dir: Path, lang: str = "ja", settings: Settings | None = None) -> RunSummary:
@@ -48,7 +49,8 @@ class RunSummary:
                 findings += read_json(folder / "findings.json")
             if (folder / "snapshot.json.gz").is_file():
                 inventories.append(Inventory(Snapshot.load(folder / "snapshot.json.gz"), settings))
-        return cls(run["accounts"], findings, cross_account_findings(inventories, lang))
+        facts = {k: v for k, v in run.items() if k != "accounts"}
+        return cls(run["accounts"], findings, cross_account_findings(inventories, lang), facts)
 
     @classmethod
     def from_snapshots(cls, paths: list[Path], lang: str = "ja", settings: Settings | None = None) -> RunSummary:
@@ -202,14 +204,18 @@ class Summary:
         rows = self.frame[self.frame["status"] == "NOT_ASSESSED"]
         return self._table(rows, "summary_not_assessed", "summary_none")
 
-    def links(self) -> HTMLBlock:
+    def accounts(self) -> HTMLBlock:
+        """The run's facts and every account: status and error, changes since the previous run, collection
+        gaps, links to its reports and exports (this report is the run's index)."""
+        from awsbp.render import run_accounts_html
+
         ui = self.catalog.ui
-        items = []
-        for a in self.data.accounts:
-            reports = " · ".join(
-                f'<a href="{esc(r["href"])}">{esc(r.get("title") or r["notebook"])}</a>'
-                for r in a.get("reports", [])
-                if r.get("href")
-            )
-            items.append(f"<li>{esc(a.get('name') or a.get('account_id'))}: {reports or '-'}</li>")
-        return HTMLBlock(f"<h2>{esc(ui('summary_reports'))}</h2><ul>{''.join(items)}</ul>")
+        accounts = [
+            {**a, "collection_errors": len(a.get("collection_errors") or [])}
+            if isinstance(a.get("collection_errors"), list)
+            else a
+            for a in self.data.accounts
+        ]
+        return HTMLBlock(
+            f"<h2>{esc(ui('summary_reports'))}</h2>" + run_accounts_html(self.data.run, accounts, self.catalog.lang)
+        )

@@ -77,7 +77,7 @@ def test_cross_account_checks_in_the_summary(demo_run):
     names = {a["account_id"]: name for name, a in accounts_of(index).items()}
     cross = json.loads((index.parent / "cross_account_findings.json").read_text(encoding="utf-8"))
     assert sorted((names[f["account_id"]], *key(f)) for f in cross) == sorted(map(tuple, EXPECTED["cross_account"]))
-    summary = (index.parent / "00_summary.html").read_text(encoding="utf-8")
+    summary = index.read_text(encoding="utf-8")
     assert "payments-dev" in summary and "acme-prod: payments-prod" in summary and "dave" in summary
 
 
@@ -124,9 +124,10 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     index_html = index.read_text(encoding="utf-8")
     assert f"{account.name}/10_vpc.html" in index_html and f"{account.name}/20_iam.html" in index_html
     assert ("API calls that failed during collection: 5" in index_html) or ("失敗した API 呼び出し: 5" in index_html)
-    assert "findings.csv" in index_html and 'href="00_summary.html"' in index_html
-    summary = (index.parent / "00_summary.html").read_text(encoding="utf-8")
-    assert "BP-VPC-02" in summary and "shop-dev-app" in summary  # a top risk of the demo account
+    assert "findings.csv" in index_html and not (index.parent / "00_summary.html").exists()  # the summary IS the index
+    assert "BP-VPC-02" in index_html and "shop-dev-app" in index_html  # a top risk of the demo account
+    assert "acme-sandbox" in index_html and "AccessDenied" in index_html  # the failed member, with its reason
+    assert (index.parent / "00_summary.ipynb").is_file()  # the executed notebook, for follow-up
     assert (index.parent / "cross_account_findings.json").is_file()
 
 
