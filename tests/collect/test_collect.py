@@ -25,8 +25,8 @@ def test_collects_every_api_once_per_region(aws_env, tmp_path):
     expected = {f"{m.SERVICE}.{a.name}" for m in NETWORK for a in m.APIS if a.fetch is None}  # plain listings
     calls = snap.meta["calls"]
     assert {k for k in calls if not k.startswith("sts.")} == expected | {"ec2.DescribeInstances"}
-    assert all(calls[name] == len(REGIONS) for name in expected - {"ec2.DescribeInstances"})  # once per region
-    assert calls["ec2.DescribeInstances"] == 2 * len(REGIONS)  # the user-data scan lists instances itself
+    # once per region: the user-data scan reuses the instance list
+    assert all(calls[name] == len(REGIONS) for name in expected | {"ec2.DescribeInstances"})
     assert snap.items("ec2", "eu-west-1", "DescribeInstanceAttribute") == []  # no instance, no user data
     vpcs = {v["VpcId"] for v in snap.items("ec2", "eu-west-1", "DescribeVpcs")}
     assert vpc in vpcs and vpc not in {v["VpcId"] for v in snap.items("ec2", "us-east-1", "DescribeVpcs")}
@@ -68,13 +68,18 @@ def test_denied_and_unreachable_apis_are_recorded_and_collection_goes_on(aws_env
 def test_pagination_follows_next_token_across_pages():
     client = boto3.client("ec2", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
-        stub.add_response("describe_security_groups", {"SecurityGroups": [{"GroupId": "sg-1"}], "NextToken": "t1"}, {})
+        page = {"MaxResults": 1000}  # the largest page EC2 takes
+        stub.add_response(
+            "describe_security_groups", {"SecurityGroups": [{"GroupId": "sg-1"}], "NextToken": "t1"}, page
+        )
         stub.add_response(
             "describe_security_groups",
             {"SecurityGroups": [{"GroupId": "sg-2"}], "NextToken": "t2"},
-            {"NextToken": "t1"},
+            {"NextToken": "t1", **page},
         )
-        stub.add_response("describe_security_groups", {"SecurityGroups": [{"GroupId": "sg-3"}]}, {"NextToken": "t2"})
+        stub.add_response(
+            "describe_security_groups", {"SecurityGroups": [{"GroupId": "sg-3"}]}, {"NextToken": "t2", **page}
+        )
         result = call_api(client, Api("DescribeSecurityGroups", "SecurityGroups"))
         stub.assert_no_pending_responses()
     assert [g["GroupId"] for g in result.items] == ["sg-1", "sg-2", "sg-3"]
@@ -89,7 +94,7 @@ def test_lambda_environment_values_are_redacted_at_collection():
         stub.add_response(
             "list_functions",
             {"Functions": [{"FunctionName": "f", "Environment": {"Variables": {"AWS_SECRET_ACCESS_KEY": secret}}}]},
-            {},
+            {"MaxItems": 50},
         )
         result = call_api(client, lambda_.APIS[0])
     assert result.items[0]["Environment"]["Variables"] == {"AWS_SECRET_ACCESS_KEY": "<redacted>"}
@@ -115,3 +120,16 @@ def test_declared_actions_cover_every_api():
     for module in COLLECTORS:
         for api in module.APIS:
             assert f"{prefix[module.SERVICE]}:{api.name}" in actions
+
+
+def test_listings_ask_for_the_largest_page_each_api_takes():
+    from awsbp.collect.base import page_size
+
+    def client(service):
+        return boto3.client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+    assert page_size(client("iam"), "list_users") == 1000  # IAM's default is 100
+    assert page_size(client("ec2"), "describe_instances") == 1000
+    assert page_size(client("ec2"), "describe_route_tables") == 100
+    assert page_size(client("lambda"), "list_functions") == 50
+    assert page_size(client("accessanalyzer"), "list_analyzers") is None  # the default is kept

@@ -52,10 +52,39 @@ def _error(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": " ".join(str(message).split())[:500]}
 
 
+# The largest page each listing API accepts: fewer calls than the defaults (IAM's is 100, EC2's unbounded
+# answers are capped by AWS). Anything not listed keeps the API's default.
+MAX_PAGE_SIZE = {
+    "ec2": 1000,  # every Describe* used here accepts MaxResults up to 1000 …
+    ("ec2", "describe_route_tables"): 100,  # … but these
+    ("ec2", "describe_nat_gateways"): 1000,
+    "iam": 1000,
+    ("lambda", "list_functions"): 50,
+    ("rds", "describe_db_instances"): 100,
+    ("rds", "describe_db_clusters"): 100,
+    ("rds", "describe_db_subnet_groups"): 100,
+    ("elbv2", "describe_load_balancers"): 400,
+    ("elb", "describe_load_balancers"): 400,
+    ("secretsmanager", "list_secrets"): 100,
+    ("ecr", "describe_repositories"): 1000,
+    ("codepipeline", "list_pipelines"): 1000,
+}
+
+
+def page_size(client: Any, method: str) -> int | None:
+    """``page_size(iam_client, "list_users") -> 1000``; ``None`` where the default is kept."""
+    service = client.meta.service_model.service_name
+    return MAX_PAGE_SIZE.get((service, method)) or MAX_PAGE_SIZE.get(service)  # type: ignore[call-overload]
+
+
 def all_items(client: Any, method: str, result_key: str, **kwargs: Any) -> list[Any]:
-    """Every item under ``result_key`` across all pages (one call when the API does not paginate)."""
+    """Every item under ``result_key`` across all pages, at the largest page size the API takes (one call
+    when the API does not paginate)."""
     if client.can_paginate(method):
         items: list[Any] = []
+        size = page_size(client, method)
+        if size and "PaginationConfig" not in kwargs:
+            kwargs["PaginationConfig"] = {"PageSize": size}
         for page in client.get_paginator(method).paginate(**kwargs):
             items.extend(page.get(result_key, []))
         return items

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import threading
 from typing import Any
 
 from awsbp.collect.base import Api, all_items
@@ -26,17 +27,26 @@ ACTIONS = [
 ]
 
 
-def _instances(reservations: list[Any]) -> list[Any]:
-    return [instance for reservation in reservations for instance in reservation.get("Instances", [])]
+_instances_lock = threading.Lock()
+
+
+def instances(client: Any) -> list[Any]:
+    """Every instance of the client's region, listed once per client: the user-data fetch reuses the list."""
+    with _instances_lock:
+        found = getattr(client, "_awsbp_instances", None)
+        if found is None:
+            reservations = all_items(client, "describe_instances", "Reservations")
+            found = [instance for reservation in reservations for instance in reservation.get("Instances", [])]
+            client._awsbp_instances = found
+    return found
 
 
 def user_data(client: Any) -> list[Any]:
-    """Each instance's user data, decoded and scanned in memory: only size and secret findings are kept."""
+    """Each instance's user data, decoded and scanned in memory: only size and secret findings are kept.
+    One DescribeInstanceAttribute per instance: no API returns user data in bulk."""
     out = []
-    for reservation in all_items(client, "describe_instances", "Reservations"):
-        for instance in reservation.get("Instances", []):
-            if (instance.get("State") or {}).get("Name") == "terminated":
-                continue
+    for instance in instances(client):
+        if (instance.get("State") or {}).get("Name") != "terminated":
             attr = client.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
             encoded = (attr.get("UserData") or {}).get("Value") or ""
             try:
@@ -56,7 +66,7 @@ APIS = [
     Api("DescribeSecurityGroups", "SecurityGroups"),
     Api("DescribeSecurityGroupRules", "SecurityGroupRules"),
     Api("DescribeNetworkInterfaces", "NetworkInterfaces"),
-    Api("DescribeInstances", "Reservations", transform=_instances),
+    Api("DescribeInstances", fetch=instances),
     Api("DescribeVpcEndpoints", "VpcEndpoints"),
     Api("DescribeFlowLogs", "FlowLogs"),
     Api("DescribeInstanceAttribute", fetch=user_data),

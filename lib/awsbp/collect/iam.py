@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from botocore.exceptions import ClientError
 
-from awsbp.collect.base import Api, all_items, error_code
+from awsbp.collect.base import Api, all_items, error_code, page_size
 
 SERVICE = "iam"
 SCOPE = "global"
@@ -47,7 +47,9 @@ def credential_report(client: Any) -> list[dict[str, str]]:
 def authorization_details(client: Any) -> list[dict[str, list[Any]]]:
     """Users, groups, roles and managed policies in one paginated call, merged into one item."""
     merged: dict[str, list[Any]] = {key: [] for key in AUTHORIZATION_KEYS}
-    for page in client.get_paginator("get_account_authorization_details").paginate():
+    for page in client.get_paginator("get_account_authorization_details").paginate(
+        PaginationConfig={"PageSize": page_size(client, "get_account_authorization_details")}
+    ):
         for key in AUTHORIZATION_KEYS:
             merged[key].extend(page.get(key, []))
     # AWS managed policies nothing uses tell nothing about this account; keep customer ones and attached ones.
