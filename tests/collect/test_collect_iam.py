@@ -8,7 +8,7 @@ from awsbp.aws import AwsSession
 from awsbp.collect import accessanalyzer, collect_account, iam
 from awsbp.snapshot import GLOBAL
 
-PER_USER = {"iam.ListSSHPublicKeys", "iam.ListServiceSpecificCredentials", "iam.ListUsers"}
+PER_USER = {"iam.ListSSHPublicKeys"}  # only for users holding CodeCommit HTTPS Git credentials
 
 
 def seed_users(count: int) -> None:
@@ -44,10 +44,12 @@ def test_bulk_apis_and_parsed_credential_report(aws_env):
 
 def test_moto_gap_is_recorded_once_not_per_user(aws_env):
     calls, snap = collect(5)
-    errors = [(e["api"], e["code"]) for e in snap.errors]
-    assert [api for api, _ in errors] == ["ListServiceSpecificCredentials"]  # not implemented by moto
-    assert calls["iam.ListServiceSpecificCredentials"] == 1
-    assert calls["iam.ListSSHPublicKeys"] == 5
+    errors = sorted((e["api"], e["code"]) for e in snap.errors)
+    # moto lacks ListServiceSpecificCredentials; the SSH key listing depends on it and reports the same failure
+    assert [api for api, _ in errors] == ["ListSSHPublicKeys", "ListServiceSpecificCredentials"]
+    assert errors[0][1] == errors[1][1]
+    assert calls["iam.ListServiceSpecificCredentials"] == 1  # once, shared, not per user
+    assert "iam.ListSSHPublicKeys" not in calls and "iam.ListUsers" not in calls
 
 
 def test_calls_do_not_grow_with_users_except_per_user_apis(aws_env):
@@ -56,8 +58,8 @@ def test_calls_do_not_grow_with_users_except_per_user_apis(aws_env):
     large, _ = collect(200)
     bulk_small = {k: v for k, v in small.items() if k not in PER_USER}
     bulk_large = {k: v for k, v in large.items() if k not in PER_USER}
-    assert bulk_small == bulk_large
-    assert large["iam.ListSSHPublicKeys"] == 200 and large["iam.ListServiceSpecificCredentials"] == 1
+    assert bulk_small == bulk_large  # 10 or 200 users: the same calls
+    assert large["iam.ListServiceSpecificCredentials"] == 1
 
 
 def aws_env_reset(endpoint: str) -> None:
@@ -78,3 +80,79 @@ def test_access_analyzer_gap_is_recorded_per_region(aws_env):
 @pytest.mark.parametrize("module", [iam, accessanalyzer])
 def test_declares_scope_and_actions(module):
     assert module.SCOPE in ("global", "regional") and module.ACTIONS
+
+
+def _stubbed_iam():
+    from botocore.stub import Stubber
+
+    client = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    return client, Stubber(client)
+
+
+def test_service_credentials_of_all_users_in_one_paginated_listing():
+    client, stub = _stubbed_iam()
+    cred = {"CreateDate": "2026-01-01T00:00:00Z", "ServiceUserName": "u-at-1", "Status": "Active"}
+    first = {
+        "ServiceName": "codecommit.amazonaws.com",
+        "ServiceSpecificCredentialId": "ACCAEXAMPLECRED00001",
+        "UserName": "ci",
+        **cred,
+    }
+    second = {
+        **first,
+        "ServiceSpecificCredentialId": "ACCAEXAMPLECRED00002",
+        "UserName": "bob",
+        "ServiceName": "bedrock.amazonaws.com",
+    }
+    with stub:
+        stub.add_response(
+            "list_service_specific_credentials",
+            {"ServiceSpecificCredentials": [first], "IsTruncated": True, "Marker": "m1"},
+            {"AllUsers": True, "MaxItems": 1000},
+        )
+        stub.add_response(
+            "list_service_specific_credentials",
+            {"ServiceSpecificCredentials": [second], "IsTruncated": False},
+            {"AllUsers": True, "MaxItems": 1000, "Marker": "m1"},
+        )
+        stub.add_response(  # SSH keys: only ci holds CodeCommit HTTPS credentials
+            "list_ssh_public_keys",
+            {
+                "SSHPublicKeys": [
+                    {
+                        "UserName": "ci",
+                        "SSHPublicKeyId": "APKAEXAMPLESSHKEY001",
+                        "Status": "Active",
+                        "UploadDate": "2026-01-01T00:00:00Z",
+                    }
+                ]
+            },
+            {"UserName": "ci", "MaxItems": 1000},
+        )
+        assert [c["UserName"] for c in iam.service_credentials(client)] == ["ci", "bob"]
+        assert [k["SSHPublicKeyId"] for k in iam.ssh_keys(client)] == ["APKAEXAMPLESSHKEY001"]  # the listing is shared
+        stub.assert_no_pending_responses()
+
+
+def test_service_credentials_fall_back_to_per_user_where_all_users_is_unknown():
+    client, stub = _stubbed_iam()
+    with stub:
+        stub.add_client_error("list_service_specific_credentials", "ValidationError", "unknown parameter AllUsers")
+        stub.add_response(
+            "list_users",
+            {
+                "Users": [
+                    {
+                        "UserName": "ann",
+                        "UserId": "AIDAEXAMPLEUSER0001",
+                        "Arn": "arn:aws:iam::1:user/ann",
+                        "Path": "/",
+                        "CreateDate": "2026-01-01T00:00:00Z",
+                    }
+                ]
+            },
+            {"MaxItems": 1000},
+        )
+        stub.add_response("list_service_specific_credentials", {"ServiceSpecificCredentials": []}, {"UserName": "ann"})
+        assert iam.service_credentials(client) == []
+        stub.assert_no_pending_responses()

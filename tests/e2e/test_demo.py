@@ -123,7 +123,7 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     assert not re.search(r"""<script[^>]+src=|(src|href)=["']https?://""", html)
     index_html = index.read_text(encoding="utf-8")
     assert f"{account.name}/10_vpc.html" in index_html and f"{account.name}/20_iam.html" in index_html
-    assert ("API calls that failed during collection: 5" in index_html) or ("失敗した API 呼び出し: 5" in index_html)
+    assert ("API calls that failed during collection: 6" in index_html) or ("失敗した API 呼び出し: 6" in index_html)
     assert "findings.csv" in index_html and not (index.parent / "00_summary.html").exists()  # the summary IS the index
     assert "BP-VPC-02" in index_html and "shop-dev-app" in index_html  # a top risk of the demo account
     assert "acme-sandbox" in index_html and "AccessDenied" in index_html  # the failed member, with its reason
@@ -142,6 +142,7 @@ def test_snapshot_and_run_log(demo_run):
         ("accessanalyzer", "us-east-1", "ListAnalyzers"),
         ("codecommit", "ap-northeast-1", "ListRepositories"),
         ("codecommit", "us-east-1", "ListRepositories"),
+        ("iam", "global", "ListSSHPublicKeys"),  # listed for HTTPS Git credential holders: needs the line below
         ("iam", "global", "ListServiceSpecificCredentials"),
     ]
     assert snap.meta["regions"] == ["ap-northeast-1", "us-east-1"]
@@ -209,8 +210,10 @@ def test_every_operation_of_the_run_is_a_read_and_in_the_published_policy(demo_r
     assert made <= policy, made - policy  # the policy covers every call
     from awsbp.collect import organizations
 
-    # nothing unused, but the regions lookup of `all-enabled` and the Organization discovery (management account)
-    assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS}
+    # nothing unused, but the regions lookup of `all-enabled`, the Organization discovery (management account),
+    # the per-user fallback of the credentials listing, and SSH keys (listed only for HTTPS Git credential holders)
+    fallbacks = {"iam:ListUsers", "iam:ListSSHPublicKeys"}
+    assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS, *fallbacks}
 
 
 def test_library_creates_clients_only_through_the_guarded_session():

@@ -80,8 +80,7 @@ def test_a_failing_api_is_a_named_gap_never_a_pass(aws_env, module, api):
         "BatchGetProjects": {"ListProjects"},
         "GetPipeline": {"ListPipelines"},
         "DescribeInstanceAttribute": {"DescribeInstances"},
-        "ListSSHPublicKeys": {"ListUsers"},
-        "ListServiceSpecificCredentials": {"ListUsers"},
+        "ListSSHPublicKeys": {"ListServiceSpecificCredentials"},
         "GetCredentialReport": {"GenerateCredentialReport"},
     }
     operations = {api.name} | listing.get(api.name, set())

@@ -457,10 +457,10 @@ def no_https_git_credentials(inv: Inventory, settings: Settings) -> list[Finding
                     arn=u["arn"],
                     user=u["user"],
                     count=len(mine),
+                    ssh_keys=int((ssh["user"] == u["user"]).sum()),  # listed for these users only
                 )
             )
         else:
-            keys = int((ssh["user"] == u["user"]).sum())
             out.append(
                 emit(
                     "BP-IAM-07",
@@ -472,7 +472,6 @@ def no_https_git_credentials(inv: Inventory, settings: Settings) -> list[Finding
                     "no_https_git_credentials",
                     arn=u["arn"],
                     user=u["user"],
-                    ssh_keys=keys,
                 )
             )
     return out

@@ -22,7 +22,7 @@ ACTIONS = [
     "iam:GetAccountSummary",
     "iam:GetAccountPasswordPolicy",
     "iam:GetAccountAuthorizationDetails",
-    "iam:ListUsers",
+    "iam:ListUsers",  # only where ListServiceSpecificCredentials(AllUsers) is unknown: per-user fallback
     "iam:ListSSHPublicKeys",
     "iam:ListServiceSpecificCredentials",
 ]
@@ -59,35 +59,67 @@ def authorization_details(client: Any) -> list[dict[str, list[Any]]]:
     return [merged]
 
 
-_users_lock = threading.Lock()
+_lock = threading.Lock()
+# where the endpoint does not know ListServiceSpecificCredentials(AllUsers=…), e.g. an older partition
+NO_ALL_USERS = ("ValidationError", "InvalidInput", "InvalidParameterValue", "ParamValidationError")
 
 
-def _user_names(client: Any) -> list[str]:
-    # Both per-user APIs need the user list: list once per client (per account).
-    with _users_lock:
-        names = getattr(client, "_awsbp_user_names", None)
-        if names is None:
-            names = [u["UserName"] for u in all_items(client, "list_users", "Users")]
-            client._awsbp_user_names = names
-    return names
-
-
-def per_user(method: str, result_key: str) -> Any:
-    """A fetch calling ``method(UserName=…)`` for every user; the first failure stops it (recorded once)."""
-
-    def fetch(client: Any) -> list[Any]:
-        items: list[Any] = []
-        for name in _user_names(client):
+def _once(client: Any, name: str, compute: Any) -> Any:
+    """``compute(client)`` once per client (per account), its result or its exception shared by every API."""
+    with _lock:
+        if not hasattr(client, name):
             try:
-                found = all_items(client, method, result_key, UserName=name)
-            except ClientError as err:
-                if error_code(err) == "NoSuchEntity":  # deleted while we were listing
-                    continue
-                raise
-            items.extend({"UserName": name, **item} for item in found)
-        return items
+                setattr(client, name, (compute(client), None))
+            except Exception as err:  # noqa: BLE001 - kept and re-raised below, for every API that asks
+                setattr(client, name, (None, err))
+        result, error = getattr(client, name)
+    if error is not None:
+        raise error
+    return result
 
-    return fetch
+
+def _all_service_credentials(client: Any) -> list[Any]:
+    try:
+        items: list[Any] = []
+        marker: dict[str, str] = {}
+        while True:
+            page = client.list_service_specific_credentials(AllUsers=True, MaxItems=1000, **marker)
+            items += page.get("ServiceSpecificCredentials", [])
+            if not page.get("IsTruncated"):
+                return items
+            marker = {"Marker": page["Marker"]}
+    except ClientError as err:
+        if error_code(err) not in NO_ALL_USERS:
+            raise
+    users = [u["UserName"] for u in all_items(client, "list_users", "Users")]  # the per-user way
+    return [
+        {"UserName": name, **c}
+        for name in users
+        for c in all_items(client, "list_service_specific_credentials", "ServiceSpecificCredentials", UserName=name)
+    ]
+
+
+def service_credentials(client: Any) -> list[Any]:
+    """Every user's service-specific credentials (CodeCommit HTTPS Git, …) in one listing (``AllUsers``)."""
+    return list(_once(client, "_awsbp_service_credentials", _all_service_credentials))
+
+
+def ssh_keys(client: Any) -> list[Any]:
+    """SSH public keys of the users holding CodeCommit HTTPS Git credentials (the alternative to offer them):
+    one call per such user only, not per user of the account."""
+    holders = sorted(
+        {c["UserName"] for c in service_credentials(client) if c.get("ServiceName", "").startswith("codecommit")}
+    )
+    items: list[Any] = []
+    for name in holders:
+        try:
+            found = all_items(client, "list_ssh_public_keys", "SSHPublicKeys", UserName=name)
+        except ClientError as err:
+            if error_code(err) == "NoSuchEntity":  # deleted while we were listing
+                continue
+            raise
+        items.extend({"UserName": name, **item} for item in found)
+    return items
 
 
 APIS = [
@@ -99,9 +131,6 @@ APIS = [
         empty_on=("NoSuchEntity",),
     ),
     Api("GetAccountAuthorizationDetails", fetch=authorization_details),
-    Api("ListSSHPublicKeys", fetch=per_user("list_ssh_public_keys", "SSHPublicKeys")),
-    Api(
-        "ListServiceSpecificCredentials",
-        fetch=per_user("list_service_specific_credentials", "ServiceSpecificCredentials"),
-    ),
+    Api("ListSSHPublicKeys", fetch=ssh_keys),
+    Api("ListServiceSpecificCredentials", fetch=service_credentials),
 ]
