@@ -71,22 +71,33 @@ def expand(patterns: Iterable[str]) -> set[str]:
 
     An action unknown to the database is kept as written, so nothing silently disappears.
     """
-    levels = action_levels()
     out: set[str] = set()
     for pattern in patterns:
-        key = pattern.lower()
-        if "*" not in key and "?" not in key:
-            out.add(levels.get(key, (pattern, ""))[0])
-            continue
-        regex = _pattern(key)
-        prefix = key.split(":", 1)[0]
-        candidates = (
-            levels
-            if "*" in prefix or "?" in prefix
-            else {k: v for k, v in levels.items() if k.startswith(prefix + ":")}
-        )
-        out.update(canonical for k, (canonical, _) in candidates.items() if regex.fullmatch(k))
+        out |= _expand_one(pattern)
     return out
+
+
+@cache
+def _expand_one(pattern: str) -> frozenset[str]:
+    # Cached: the same few patterns recur in every principal's policies (groups, managed policies).
+    levels = action_levels()
+    key = pattern.lower()
+    if "*" not in key and "?" not in key:
+        return frozenset([levels.get(key, (pattern, ""))[0]])
+    regex = _pattern(key)
+    prefix = key.split(":", 1)[0]
+    candidates = levels if "*" in prefix or "?" in prefix else _service_actions(prefix)
+    return frozenset(canonical for k, (canonical, _) in candidates.items() if regex.fullmatch(k))
+
+
+@cache
+def _service_actions(prefix: str) -> dict[str, tuple[str, str]]:
+    return {k: v for k, v in action_levels().items() if k.startswith(prefix + ":")}
+
+
+@cache
+def _all_actions() -> frozenset[str]:
+    return frozenset(canonical for canonical, _ in action_levels().values())
 
 
 def access_level(action: str) -> str:
@@ -96,8 +107,7 @@ def access_level(action: str) -> str:
 
 def _statement_actions(stmt: dict[str, Any]) -> set[str]:
     if "NotAction" in stmt:
-        excluded = expand(as_list(stmt["NotAction"]))
-        return {canonical for canonical, _ in action_levels().values()} - excluded
+        return set(_all_actions() - expand(as_list(stmt["NotAction"])))
     return expand(as_list(stmt.get("Action")))
 
 
