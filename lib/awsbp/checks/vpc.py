@@ -199,28 +199,43 @@ def no_world_ingress(inv: Inventory, settings: Settings) -> list[Finding]:
     return out
 
 
-def _suggest_groups(inv: Inventory, vpc_id: str, cidr: str, exclude: str) -> str:
-    """Security groups of the interfaces whose private addresses fall in ``cidr`` (most used first)."""
-    import ipaddress
+class _GroupSuggester:
+    """Security groups of the interfaces whose private addresses fall in a CIDR (most used first), for the
+    rules BP-VPC-03 flags. Interfaces are parsed once and each (VPC, CIDR) counted once: thousands of rules
+    name the same few ranges."""
 
-    try:
-        net = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return "-"
-    counts: Counter[str] = Counter()
-    for eni in inv.network_interfaces.to_dict("records"):
-        if eni["vpc_id"] != vpc_id:
-            continue
-        inside = False
-        for ip in eni["private_ips"]:
+    def __init__(self, inv: Inventory):
+        import ipaddress
+
+        self.enis: dict[str, list[tuple[list[Any], list[str]]]] = {}
+        for eni in inv.network_interfaces.to_dict("records"):
+            ips = []
+            for ip in eni["private_ips"]:
+                try:
+                    ips.append(ipaddress.ip_address(ip))
+                except ValueError:
+                    continue
+            self.enis.setdefault(eni["vpc_id"], []).append((ips, list(eni["group_ids"])))
+        self.names = dict(zip(inv.security_groups["group_id"], inv.security_groups["name"], strict=True))
+        self._counts: dict[tuple[str, str], Counter[str]] = {}
+
+    def __call__(self, vpc_id: str, cidr: str, exclude: str) -> str:
+        import ipaddress
+
+        key = (vpc_id, cidr)
+        if key not in self._counts:
+            counts: Counter[str] = Counter()
             try:
-                inside = inside or ipaddress.ip_address(ip) in net
+                net = ipaddress.ip_network(cidr, strict=False)
             except ValueError:
-                continue
-        if inside:
-            counts.update(g for g in eni["group_ids"] if g != exclude)
-    names = dict(zip(inv.security_groups["group_id"], inv.security_groups["name"], strict=True))
-    return _join([f"{gid} ({names.get(gid, '?')})" for gid, _ in counts.most_common(3)])
+                self._counts[key] = counts
+                return "-"
+            for ips, groups in self.enis.get(vpc_id, []):
+                if any(ip in net for ip in ips):
+                    counts.update(groups)
+            self._counts[key] = counts
+        ranked = [gid for gid, _ in self._counts[key].most_common() if gid != exclude][:3]
+        return _join([f"{gid} ({self.names.get(gid, '?')})" for gid in ranked])
 
 
 @check(
@@ -233,10 +248,12 @@ def allow_by_security_group(inv: Inventory, settings: Settings) -> list[Finding]
     """Internal ingress names source security groups rather than private address ranges."""
     out = []
     rules = inv.sg_rules[~inv.sg_rules["is_egress"]]
+    by_group = dict(iter(rules.groupby("group_id", sort=False)))
+    suggest = _GroupSuggester(inv)
     vpc_cidrs = dict(zip(inv.vpcs["vpc_id"], inv.vpcs["cidrs"], strict=True))
     for sg in inv.security_groups.to_dict("records"):
         gid, region = sg["group_id"], sg["region"]
-        own = rules[rules["group_id"] == gid]
+        own = by_group.get(gid, rules.iloc[0:0])
         base = {"name": sg["name"], "environment": sg["environment"], "group_id": gid, "group_name": sg["name"]}
         flagged = 0
         for rule in own.to_dict("records"):
@@ -258,7 +275,7 @@ def allow_by_security_group(inv: Inventory, settings: Settings) -> list[Finding]
                         **base,
                         source=cidr,
                         ports=rule["ports"],
-                        suggestion=_suggest_groups(inv, sg["vpc_id"], cidr, gid),
+                        suggestion=suggest(sg["vpc_id"], cidr, gid),
                     )
                 )
         if not flagged and (own["ref_group_id"] != "").any():
