@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
 
-.PHONY: demo test lint lab sample browser clean
+.PHONY: demo test lint lab sample browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lab: $(STAMP)  ## JupyterLab on the notebooks, with the project's kernel
 
 sample: $(STAMP)  ## regenerate the bundled sample snapshot from the demo account
 	$(BIN)/python -m awsbp.demo.sample
+
+SCALES ?= 1 4 16
+bench: $(STAMP)  ## benchmark at SCALES (default 1 4 16) side by side with Prowler (installed in bench/.venv-prowler)
+	$(BIN)/python -m bench.run --scales $(SCALES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,83 @@
+"""Count API calls at the server: a WSGI middleware in front of the moto server, independent of the client.
+
+Operations are named like awsbp's recorder (``iam.ListUsers``): the service comes from the SigV4 credential
+scope, the operation from the query ``Action``, the JSON ``X-Amz-Target``, or ``METHOD /path`` for REST APIs.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+# SigV4 signing names that differ from the boto3 client names
+SIGNING_TO_CLIENT = {"elasticloadbalancing": "elb", "access-analyzer": "accessanalyzer"}
+# REST APIs the benchmark meets: (service, method, path pattern) -> operation
+REST = {
+    ("lambda", "GET", r"/[\d-]+/functions/?"): "ListFunctions",
+    ("accessanalyzer", "GET", r"/analyzer/?"): "ListAnalyzers",
+    ("lambda", "GET", r"/[\d-]+/functions/[^/]+/policy/?"): "GetPolicy",
+    ("lambda", "GET", r"/[\d-]+/functions/[^/]+/?"): "GetFunction",
+}
+
+
+def operation(environ: dict[str, Any], body: bytes) -> str:
+    """``iam.ListUsers`` for one request (``service.?`` when the operation cannot be told)."""
+    match = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = match.group(1) if match else "unsigned"
+    service = SIGNING_TO_CLIENT.get(service, service)
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return f"{service}.{target.rsplit('.', 1)[-1]}"
+    action = parse_qs(body.decode("utf-8", "replace")).get("Action") or parse_qs(environ.get("QUERY_STRING", "")).get(
+        "Action"
+    )
+    if action:
+        if service == "elb" and "Version=2015-12-01" in body.decode("utf-8", "replace"):
+            service = "elbv2"
+        return f"{service}.{action[0]}"
+    method, path = environ.get("REQUEST_METHOD", "?"), environ.get("PATH_INFO", "")
+    for (svc, verb, pattern), name in REST.items():
+        if svc == service and verb == method and re.fullmatch(pattern, path):
+            return f"{service}.{name}"
+    return f"{service}.{method} {path}"
+
+
+class CallCounter:
+    """WSGI middleware counting requests per operation; ``counts()`` snapshots, ``reset()`` starts again."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self.enabled = True
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.enabled and not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            name = operation(environ, body)
+            with self._lock:
+                self._counts[name] += 1
+        return self.app(environ, start_response)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self._counts.items()))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+def install(demo_server: Any) -> CallCounter:
+    """Put a counter in front of a running :class:`awsbp.demo.server.DemoServer` (outermost middleware)."""
+    wsgi = demo_server._server._server  # ThreadedMotoServer → werkzeug server, which reads .app per request
+    counter = CallCounter(wsgi.app)
+    wsgi.app = counter
+    return counter
