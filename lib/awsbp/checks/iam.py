@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
 
 from awsbp.checks.registry import check, emit
 from awsbp.devtools_inventory import AWS_KEY
@@ -28,6 +31,14 @@ def _date(value: object) -> str:
 def _sample(values: Iterable[str], limit: int = 5) -> str:
     items = sorted(values)
     return ", ".join(items[:limit]) + (f" (+{len(items) - limit})" if len(items) > limit else "") if items else "-"
+
+
+def _by_user(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Rows by ``user``, as dicts: one pass instead of a filter per user."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in frame.to_dict("records"):
+        out.setdefault(row["user"], []).append(row)
+    return out
 
 
 def _users(inv: Inventory):
@@ -229,13 +240,13 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
                 resource=d["name"],
             )
         )
-    keys = inv.access_keys[inv.access_keys["active"]]
+    keys = _by_user(inv.access_keys[inv.access_keys["active"]])
     for u in _users(inv):
-        mine = keys[keys["user"] == u["user"]]
-        if u["password_enabled"] or mine.empty:
+        mine = keys.get(u["user"], [])
+        if u["password_enabled"] or not mine:
             continue
-        ages = [age for t in mine["last_rotated"] if (age := inv.days_since(t)) is not None]
-        services = sorted({s for s in mine["last_service"] if s})
+        ages = [age for k in mine if (age := inv.days_since(k["last_rotated"])) is not None]
+        services = sorted({k["last_service"] for k in mine if k["last_service"]})
         out.append(
             emit(
                 "BP-IAM-04",
@@ -660,9 +671,9 @@ def groups_and_least_privilege(inv: Inventory, settings: Settings) -> list[Findi
 def unused_identities(inv: Inventory, settings: Settings) -> list[Finding]:
     """Users with no console or key activity within ``unused_days`` (or never, and older than that)."""
     out = []
-    keys = inv.access_keys
+    keys = _by_user(inv.access_keys)
     for u in _users(inv):
-        used = [u["password_last_used"], *keys[keys["user"] == u["user"]]["last_used"]]
+        used = [u["password_last_used"], *(k["last_used"] for k in keys.get(u["user"], []))]
         used = [t for t in used if t is not None]
         last = max(used) if used else None
         idle = inv.days_since(last if last is not None else u["created"])
