@@ -75,6 +75,7 @@ def collect_account(
     for module in collectors:
         scopes = [GLOBAL] if module.SCOPE == "global" else regions
         jobs.extend((module, region, api) for region in scopes for api in module.APIS)
+    jobs.sort(key=lambda job: not job[2].slow)  # slow APIs first (stable: the rest keep their order)
 
     def run(job: tuple[ModuleType, str, Api]) -> ApiResult:
         module, region, api = job

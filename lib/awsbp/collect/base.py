@@ -7,6 +7,7 @@ failure into an error record, so one denied call never stops the collection.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,9 @@ class Api:
     """One API: ``Api("DescribeVpcs", "Vpcs")`` collects ``describe_vpcs()['Vpcs']`` over all pages.
 
     ``fetch`` replaces the default listing for APIs of another shape (reports, per-user calls);
-    ``empty_on`` names error codes that mean "nothing there" (``NoSuchEntity``), not a failure.
+    ``empty_on`` names error codes that mean "nothing there" (``NoSuchEntity``), not a failure;
+    ``slow`` APIs (per-resource calls, reports, the largest answers) are started first, so that the
+    collection's wall time is not one slow API started last.
     """
 
     name: str
@@ -35,6 +38,7 @@ class Api:
     transform: Transform | None = None
     fetch: Fetch | None = None
     empty_on: tuple[str, ...] = ()
+    slow: bool = False
 
     @property
     def method(self) -> str:
@@ -46,6 +50,27 @@ class Api:
 class ApiResult:
     items: list[Any] | None
     error: dict[str, str] | None = None
+
+
+_once_guard = threading.Lock()
+
+
+def once_per_client(client: Any, name: str, compute: Callable[[Any], Any]) -> Any:
+    """``compute(client)`` once per client (one account and region), its result — or its exception — shared
+    by every API that asks. Each client has its own lock: regions and accounts never wait for each other."""
+    with _once_guard:
+        lock = client.__dict__.setdefault("_awsbp_once_lock", threading.Lock())
+    with lock:
+        cache = client.__dict__.setdefault("_awsbp_once", {})
+        if name not in cache:
+            try:
+                cache[name] = (compute(client), None)
+            except Exception as err:  # noqa: BLE001 - kept and re-raised below, for every API that asks
+                cache[name] = (None, err)
+        result, error = cache[name]
+    if error is not None:
+        raise error
+    return result
 
 
 def _error(code: str, message: str) -> dict[str, str]:

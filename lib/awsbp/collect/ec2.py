@@ -2,10 +2,10 @@
 
 import base64
 import binascii
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from awsbp.collect.base import Api, all_items
+from awsbp.collect.base import Api, all_items, once_per_client
 from awsbp.secrets import scan_text
 
 SERVICE = "ec2"
@@ -27,34 +27,39 @@ ACTIONS = [
 ]
 
 
-_instances_lock = threading.Lock()
+# DescribeInstanceAttribute calls in flight per region: a few, well under EC2's request-rate bucket for
+# Describe* (adaptive retries slow down further if AWS throttles), instead of one instance at a time.
+USER_DATA_THREADS = 4
+
+
+def _list_instances(client: Any) -> list[Any]:
+    reservations = all_items(client, "describe_instances", "Reservations")
+    return [instance for reservation in reservations for instance in reservation.get("Instances", [])]
 
 
 def instances(client: Any) -> list[Any]:
     """Every instance of the client's region, listed once per client: the user-data fetch reuses the list."""
-    with _instances_lock:
-        found = getattr(client, "_awsbp_instances", None)
-        if found is None:
-            reservations = all_items(client, "describe_instances", "Reservations")
-            found = [instance for reservation in reservations for instance in reservation.get("Instances", [])]
-            client._awsbp_instances = found
-    return found
+    return list(once_per_client(client, "instances", _list_instances))
+
+
+def _user_data(client: Any, instance_id: str) -> dict[str, Any]:
+    attr = client.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+    encoded = (attr.get("UserData") or {}).get("Value") or ""
+    try:
+        text = base64.b64decode(encoded).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        text = ""
+    return {"InstanceId": instance_id, "Size": len(text), "AwsbpSecrets": scan_text(text)}
 
 
 def user_data(client: Any) -> list[Any]:
     """Each instance's user data, decoded and scanned in memory: only size and secret findings are kept.
-    One DescribeInstanceAttribute per instance: no API returns user data in bulk."""
-    out = []
-    for instance in instances(client):
-        if (instance.get("State") or {}).get("Name") != "terminated":
-            attr = client.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
-            encoded = (attr.get("UserData") or {}).get("Value") or ""
-            try:
-                text = base64.b64decode(encoded).decode("utf-8", errors="replace")
-            except (binascii.Error, ValueError):
-                text = ""
-            out.append({"InstanceId": instance["InstanceId"], "Size": len(text), "AwsbpSecrets": scan_text(text)})
-    return out
+    One DescribeInstanceAttribute per instance (no API returns user data in bulk), a few in flight at once."""
+    ids = [i["InstanceId"] for i in instances(client) if (i.get("State") or {}).get("Name") != "terminated"]
+    if len(ids) <= 1:
+        return [_user_data(client, instance_id) for instance_id in ids]
+    with ThreadPoolExecutor(max_workers=USER_DATA_THREADS, thread_name_prefix="collect-userdata") as pool:
+        return list(pool.map(lambda instance_id: _user_data(client, instance_id), ids))
 
 
 APIS = [
@@ -64,10 +69,10 @@ APIS = [
     Api("DescribeInternetGateways", "InternetGateways"),
     Api("DescribeNatGateways", "NatGateways"),
     Api("DescribeSecurityGroups", "SecurityGroups"),
-    Api("DescribeSecurityGroupRules", "SecurityGroupRules"),
+    Api("DescribeSecurityGroupRules", "SecurityGroupRules", slow=True),
     Api("DescribeNetworkInterfaces", "NetworkInterfaces"),
-    Api("DescribeInstances", fetch=instances),
+    Api("DescribeInstances", fetch=instances, slow=True),
     Api("DescribeVpcEndpoints", "VpcEndpoints"),
     Api("DescribeFlowLogs", "FlowLogs"),
-    Api("DescribeInstanceAttribute", fetch=user_data),
+    Api("DescribeInstanceAttribute", fetch=user_data, slow=True),
 ]

@@ -5,14 +5,13 @@ credentials)."""
 from __future__ import annotations
 
 import io
-import threading
 import time
 from typing import Any
 
 import pandas as pd
 from botocore.exceptions import ClientError
 
-from awsbp.collect.base import Api, all_items, error_code, page_size
+from awsbp.collect.base import Api, all_items, error_code, once_per_client, page_size
 
 SERVICE = "iam"
 SCOPE = "global"
@@ -59,23 +58,8 @@ def authorization_details(client: Any) -> list[dict[str, list[Any]]]:
     return [merged]
 
 
-_lock = threading.Lock()
 # where the endpoint does not know ListServiceSpecificCredentials(AllUsers=…), e.g. an older partition
 NO_ALL_USERS = ("ValidationError", "InvalidInput", "InvalidParameterValue", "ParamValidationError")
-
-
-def _once(client: Any, name: str, compute: Any) -> Any:
-    """``compute(client)`` once per client (per account), its result or its exception shared by every API."""
-    with _lock:
-        if not hasattr(client, name):
-            try:
-                setattr(client, name, (compute(client), None))
-            except Exception as err:  # noqa: BLE001 - kept and re-raised below, for every API that asks
-                setattr(client, name, (None, err))
-        result, error = getattr(client, name)
-    if error is not None:
-        raise error
-    return result
 
 
 def _all_service_credentials(client: Any) -> list[Any]:
@@ -101,7 +85,7 @@ def _all_service_credentials(client: Any) -> list[Any]:
 
 def service_credentials(client: Any) -> list[Any]:
     """Every user's service-specific credentials (CodeCommit HTTPS Git, …) in one listing (``AllUsers``)."""
-    return list(_once(client, "_awsbp_service_credentials", _all_service_credentials))
+    return list(once_per_client(client, "service_credentials", _all_service_credentials))
 
 
 def ssh_keys(client: Any) -> list[Any]:
@@ -123,14 +107,14 @@ def ssh_keys(client: Any) -> list[Any]:
 
 
 APIS = [
-    Api("GetCredentialReport", fetch=credential_report),
+    Api("GetCredentialReport", fetch=credential_report, slow=True),
     Api("GetAccountSummary", fetch=lambda client: [client.get_account_summary()["SummaryMap"]]),
     Api(
         "GetAccountPasswordPolicy",
         fetch=lambda client: [client.get_account_password_policy()["PasswordPolicy"]],
         empty_on=("NoSuchEntity",),
     ),
-    Api("GetAccountAuthorizationDetails", fetch=authorization_details),
+    Api("GetAccountAuthorizationDetails", fetch=authorization_details, slow=True),
     Api("ListSSHPublicKeys", fetch=ssh_keys),
     Api("ListServiceSpecificCredentials", fetch=service_credentials),
 ]
