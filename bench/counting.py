@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -49,30 +50,45 @@ def operation(environ: dict[str, Any], body: bytes) -> str:
 
 
 class CallCounter:
-    """WSGI middleware counting requests per operation; ``counts()`` snapshots, ``reset()`` starts again."""
+    """WSGI middleware counting requests per operation, and the server's time answering them;
+    ``counts()`` and ``seconds()`` snapshot, ``reset()`` starts again."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self.app = app
         self._counts: Counter[str] = Counter()
+        self._seconds: defaultdict[str, float] = defaultdict(float)
         self._lock = threading.Lock()
         self.enabled = True
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if self.enabled and not environ.get("PATH_INFO", "").startswith("/moto-api"):
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            environ["wsgi.input"] = io.BytesIO(body)
-            name = operation(environ, body)
+        if not self.enabled or environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        name = operation(environ, body)
+        started = time.perf_counter()
+        try:
+            return list(self.app(environ, start_response))  # the answer is computed here: time all of it
+        finally:
             with self._lock:
                 self._counts[name] += 1
-        return self.app(environ, start_response)
+                self._seconds[name] += time.perf_counter() - started
 
     def counts(self) -> dict[str, int]:
+        """Requests per operation since the last reset (``{"iam.ListUsers": 1, …}``)."""
         with self._lock:
             return dict(sorted(self._counts.items()))
 
+    def seconds(self) -> dict[str, float]:
+        """The server's time answering each operation since the last reset."""
+        with self._lock:
+            return {name: round(s, 4) for name, s in sorted(self._seconds.items())}
+
     def reset(self) -> None:
+        """Start counting again from zero."""
         with self._lock:
             self._counts.clear()
+            self._seconds.clear()
 
 
 def install(demo_server: Any) -> CallCounter:

@@ -40,11 +40,13 @@ def minimum_calls(snapshot: Snapshot) -> dict[str, int]:
         out[name] = out.get(name, 0) + n
 
     holders = 0
+    add("sts.GetCallerIdentity", 1)  # the account id
     failed = {f"{error['service']}.{error['api']}" for error in snapshot.errors}
-    for name in sorted(failed):  # a perfect collector tries once, too …
-        if name == "iam.ListSSHPublicKeys" and "iam.ListServiceSpecificCredentials" in failed:
+    tried = {(e["service"], e["region"], e["api"]) for e in snapshot.errors}
+    for service, _region, api in sorted(tried):  # a perfect collector tries once in each region, too …
+        if api == "ListSSHPublicKeys" and "iam.ListServiceSpecificCredentials" in failed:
             continue  # … but not what depends on a failed listing
-        add(name, 1)
+        add(f"{service}.{api}", 1)
     for service, regions in snapshot.data.items():
         for apis in regions.values():
             for api, items in apis.items():

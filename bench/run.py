@@ -70,6 +70,7 @@ def measure(factor: int, with_prowler: bool) -> dict[str, Any]:
         subprocess.run([sys.executable, "-m", "bench.measure", str(figures_path), *regions], env=env, check=True)
         out["awsbp"] = json.loads(figures_path.read_text(encoding="utf-8"))
         out["awsbp"]["server_calls"] = counter.counts()
+        out["awsbp"]["server_seconds"] = counter.seconds()
         from awsbp.snapshot import Snapshot
 
         snapshot = Snapshot.load(Path(out["awsbp"]["snapshot"]))
@@ -79,6 +80,7 @@ def measure(factor: int, with_prowler: bool) -> dict[str, Any]:
             counter.reset()
             out["prowler"] = prowler.run(server.endpoint, regions)
             out["prowler"]["server_calls"] = counter.counts()
+            out["prowler"]["server_seconds"] = counter.seconds()
     return out
 
 
@@ -86,49 +88,122 @@ def _total(calls: dict[str, int]) -> int:
     return sum(calls.values())
 
 
+def as_on_aws(server: dict[str, int], least: dict[str, int], failed: set[str]) -> int:
+    """awsbp's calls as AWS would see them, estimated from the server's count: moto answers some listings in one
+    page whatever ``MaxResults`` says (count the minimum's pages there), and answers HTTP 500 to the APIs it does
+    not implement, which awsbp retries (count one try per region there)."""
+    names = set(server) | set(least)
+    return sum(least.get(n, 1) if n in failed else max(server.get(n, 0), least.get(n, 0)) for n in names)
+
+
+def _failed(awsbp: dict[str, Any]) -> set[str]:
+    return {f"{e['service']}.{e['api']}" for e in awsbp["errors"]}
+
+
+def targets(last: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """The issue's targets at the largest scale measured: (target, measured, holds)."""
+    a, render = last["awsbp"], last["render_seconds"]
+    calls, least = _total(a["server_calls"]), _total(last["minimum_calls"])
+    analysis = a["analysis_seconds"]["all"] / a["collect_seconds"]
+    worst = max(render[n] for n in NOTEBOOKS) / render["empty"]
+    aws = as_on_aws(a["server_calls"], last["minimum_calls"], _failed(a))
+    rows = []
+    if p := last.get("prowler"):
+        fewer, faster = _total(p["server_calls"]) / max(1, calls), p["seconds"] / a["collect_seconds"]
+        rows += [
+            ("≥ 10× fewer API calls than Prowler", f"{fewer:.1f}× fewer", fewer >= 10),
+            ("≥ 5× less wall time than Prowler", f"{faster:.1f}× less", faster >= 5),
+        ]
+    rows += [
+        (
+            "calls ≤ 1.2× the pagination minimum",
+            f"{calls / least:.2f}× (on AWS ≈ {aws / least:.2f}×: moto's single pages counted as AWS pages, "
+            "no retries of the APIs moto does not implement)",
+            calls / least <= 1.2,
+        ),
+        ("analysis ≤ 10 % of collection", f"{analysis:.0%}", analysis <= 0.10),
+        ("render per notebook ≤ 1.5× an empty notebook", f"{worst:.1f}× (slowest notebook)", worst <= 1.5),
+        ("peak memory < 1 GiB", f"{a['peak_rss_mib']:.0f} MiB", a["peak_rss_mib"] < 1024),
+    ]
+    return rows
+
+
 def table(results: list[dict[str, Any]], prowler_version: str) -> str:
-    """The Markdown report: one row per scale, then where awsbp's calls go at the largest scale."""
+    """The Markdown report: awsbp per scale, side by side with Prowler, the targets, then where the calls go."""
     lines = [
-        "| scale | users / SGs / rules / instances | awsbp collect s | awsbp calls (server) | minimum "
-        "| calls / minimum "
-        "| analysis s (all domains) | analysis / collect | render s per notebook (empty) | peak RSS MiB "
-        f"| {prowler_version} s | Prowler calls | time ratio awsbp/Prowler | call ratio awsbp/Prowler |",
-        "|---" * 14 + "|",
+        "## awsbp",
+        "",
+        "| scale | users / SGs / rules / instances | seed s | collect s | calls at the server (recorder) "
+        "| pagination minimum | calls ÷ minimum (on AWS ≈) | analysis s vpc / iam / devtools / all "
+        "| analysis ÷ collect "
+        "| render s 10_vpc / 20_iam / 30_devtools (empty) | peak RSS MiB |",
+        "|---" * 11 + "|",
     ]
     for r in results:
-        a, res = r["awsbp"], r["resources"]
+        a, res, render = r["awsbp"], r["resources"], r["render_seconds"]
         calls, least = _total(a["server_calls"]), _total(r["minimum_calls"])
-        analysis = a["analysis_seconds"]["all"]
-        render = r["render_seconds"]
-        per_nb = sum(render[n] for n in NOTEBOOKS) / len(NOTEBOOKS)
-        p = r.get("prowler")
-        p_cells = (
-            f"{p['seconds']:.1f} | {_total(p['server_calls'])} | {a['collect_seconds'] / p['seconds']:.2f} "
-            f"| {calls / max(1, _total(p['server_calls'])):.3f}"
-            if p
-            else "– | – | – | –"
-        )
+        an = a["analysis_seconds"]
         lines.append(
             f"| {r['scale']}× | {res['users']} / {res['security_groups']} / {res['security_group_rules']} / "
-            f"{res['instances']} | {a['collect_seconds']:.1f} | {calls} | {least} | {calls / least:.2f} "
-            f"| {analysis:.2f} | {analysis / a['collect_seconds']:.1%} | {per_nb:.1f} ({render['empty']:.1f}) "
-            f"| {a['peak_rss_mib']:.0f} | {p_cells} |"
+            f"{res['instances']} | {r['seed_seconds']:.0f} | {a['collect_seconds']:.1f} "
+            f"| {calls} ({_total(a['client_calls'])}) | {least} "
+            f"| {calls / least:.2f} ({as_on_aws(a['server_calls'], r['minimum_calls'], _failed(a)) / least:.2f}) "
+            f"| {an['vpc']:.2f} / {an['iam']:.2f} / {an['devtools']:.2f} / {an['all']:.2f} "
+            f"| {an['all'] / a['collect_seconds']:.0%} "
+            f"| {' / '.join(f'{render[n]:.1f}' for n in NOTEBOOKS)} ({render['empty']:.1f}) "
+            f"| {a['peak_rss_mib']:.0f} |"
         )
+    lines += [
+        "",
+        "Calls at the server count every HTTP request (retries included); the recorder counts operations. "
+        "*On AWS ≈*: moto's single pages counted as the pages AWS would return, and one try (not five) for the "
+        "APIs moto answers with HTTP 500.",
+        "",
+    ]
+    if any(r.get("prowler") for r in results):
+        lines += [
+            f"## Side by side with {prowler_version} (its equivalent checks, same server, same regions)",
+            "",
+            "| scale | awsbp s | Prowler s | awsbp calls | Prowler calls | server busy s awsbp / Prowler "
+            "| Prowler findings | Prowler errors logged | awsbp ÷ Prowler time | awsbp ÷ Prowler calls |",
+            "|---" * 10 + "|",
+        ]
+        for r in results:
+            a, p = r["awsbp"], r.get("prowler")
+            if not p:
+                continue
+            calls, pcalls = _total(a["server_calls"]), _total(p["server_calls"])
+            lines.append(
+                f"| {r['scale']}× | {a['collect_seconds']:.1f} | {p['seconds']:.1f} | {calls} | {pcalls} "
+                f"| {sum(a.get('server_seconds', {}).values()):.1f} / {sum(p.get('server_seconds', {}).values()):.1f} "
+                f"| {p['findings']} | {sum(p['errors'].values())} | {a['collect_seconds'] / p['seconds']:.3f} "
+                f"| {calls / max(1, pcalls):.3f} |"
+            )
+        lines.append("")
     last = results[-1]
+    lines += [f"## Targets at {last['scale']}×", "", "| target | measured | holds |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets(last)]
     server, least = last["awsbp"]["server_calls"], last["minimum_calls"]
     lines += [
         "",
-        f"Calls per operation at {last['scale']}× (server count vs pagination minimum):",
+        f"## awsbp calls per operation at {last['scale']}× (server count vs pagination minimum)",
         "",
-        "| operation | awsbp | minimum |",
-        "|---|---|---|",
+        "| operation | awsbp | minimum | server s |",
+        "|---|---|---|---|",
     ]
-    for name in sorted(set(server) | set(least), key=lambda n: -server.get(n, 0)):
-        lines.append(f"| {name} | {server.get(name, 0)} | {least.get(name, 0)} |")
-    if last.get("prowler"):
-        top = sorted(last["prowler"]["server_calls"].items(), key=lambda kv: -kv[1])[:15]
-        lines += ["", f"Prowler's most frequent calls at {last['scale']}×:", "", "| operation | calls |", "|---|---|"]
+    seconds = last["awsbp"].get("server_seconds", {})
+    for name in sorted(set(server) | set(least), key=lambda n: (-server.get(n, 0), n)):
+        lines.append(f"| {name} | {server.get(name, 0)} | {least.get(name, 0)} | {seconds.get(name, 0):.2f} |")
+    failed = sorted({(e["service"], e["api"], e["code"]) for e in last["awsbp"]["errors"]})
+    if failed:
+        lines += ["", "awsbp's collection errors on this endpoint (NOT_ASSESSED in the reports):", ""]
+        lines += [f"- {service}.{api}: {code}" for service, api, code in failed]
+    if p := last.get("prowler"):
+        top = sorted(p["server_calls"].items(), key=lambda kv: -kv[1])[:15]
+        lines += ["", f"## Prowler's most frequent calls at {last['scale']}×", "", "| operation | calls |", "|---|---|"]
         lines += [f"| {name} | {n} |" for name, n in top]
+        lines += ["", f"Prowler exit code {p['exit_code']}; errors it logged at {last['scale']}×:", ""]
+        lines += [f"- {n}× `{message[:300]}`" for message, n in p["errors"].items()] or ["- none"]
     return "\n".join(lines) + "\n"
 
 

@@ -65,8 +65,13 @@ def test_pagination_minimum_counts_pages_and_unavoidable_per_resource_calls():
     assert least["iam.ListSSHPublicKeys"] == 2  # one per holder of HTTPS Git credentials
     assert "iam.ListUsers" not in least
     assert least["iam.GenerateCredentialReport"] == least["iam.GetCredentialReport"] == 1
+    assert least["sts.GetCallerIdentity"] == 1
     failed = minimum_calls(snapshot(good_iam_world(), missing=["iam.ListServiceSpecificCredentials"]))
     assert failed["iam.ListServiceSpecificCredentials"] == 1 and "iam.ListSSHPublicKeys" not in failed
+    two = minimum_calls(
+        snapshot(good_iam_world(), regions=["us-east-1", "eu-west-1"], missing=["accessanalyzer.ListAnalyzers"])
+    )
+    assert two["accessanalyzer.ListAnalyzers"] == 2  # one try in each region
 
 
 def test_scale_16_is_the_issue_s_size():
@@ -105,3 +110,30 @@ def test_generator_creates_what_it_says_on_a_real_server():
         )
         assert (len(users), groups, instances) == (made["users"], made["security_groups"], made["instances"])
         assert counter.counts()["iam.ListUsers"] == 1 and counter.counts()["ec2.DescribeInstances"] == 2
+
+
+def test_counter_times_the_server_per_operation():
+    import io
+    import time
+
+    def app(environ, start_response):
+        time.sleep(0.01)
+        return [b"ok"]
+
+    counter = CallCounter(app)
+    body = b"Action=ListUsers&Version=2010-05-08"
+    assert counter(env("iam", CONTENT_LENGTH=str(len(body)), **{"wsgi.input": io.BytesIO(body)}), None) == [b"ok"]
+    assert counter.seconds()["iam.ListUsers"] >= 0.01
+
+
+def test_prowler_errors_are_read_from_its_log_and_the_mapping_follows_checks_md():
+    from bench.prowler import CHECKS, MAPPING, log_errors
+
+    log = (
+        '{"timestamp": "t", "filename": "privilege_escalation.py:513", "level": "ERROR", "module": "m", '
+        '"message": "Invalid action pattern \'codestar:CreateProject\'"}\n'
+        '{"timestamp": "t", "filename": "x.py:1", "level": "INFO", "module": "m", "message": "fine"}\n'
+    ) * 2
+    assert log_errors(log) == {"privilege_escalation.py:513: Invalid action pattern 'codestar:CreateProject'": 2}
+    assert "vpc_subnet_separate_private_public" in MAPPING["BP-VPC-04"] and len(CHECKS) == len(set(CHECKS))
+    assert not {"BP-VPC-01", "BP-VPC-03", "BP-VPC-06", "BP-IAM-07", "BP-DEV-04", "BP-DEV-07"} & set(MAPPING)

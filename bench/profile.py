@@ -1,0 +1,164 @@
+"""Where awsbp's collection time goes, at a scale: a seeded moto server, the collection in a child process
+sampled by py-spy (every thread, idle included: the collection waits on the network), each API's wall time,
+and the server's own time per operation.
+
+    python -m bench.profile [--scale 16]          # needs py-spy: .venv/bin/pip install py-spy
+
+Writes ``bench/results/profile-<N>x.md`` (the summary) and ``profile-<N>x.collapsed`` (py-spy's raw stacks,
+for speedscope or flamegraph.pl).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+# (label, substring of a frame): the first that matches any frame of a collector thread's stack names the sample
+CATEGORIES = (
+    ("sleep (credential report not ready yet)", "time.sleep"),
+    ("secret scan of user data / variables", "awsbp/secrets.py"),
+    ("pandas (credential report parsing)", "pandas/"),
+    ("parse the response (botocore parsers)", "botocore/parsers.py"),
+    ("HTTP: send and wait for the server (urllib3)", "urllib3/"),
+    ("botocore: build, sign, validate, hooks", "botocore/"),
+)
+
+
+def child(out: Path, regions: list[str]) -> None:
+    """In the profiled process: collect once, timing each (service, region, API) job."""
+    import awsbp.collect as collect
+    from awsbp.aws import AwsSession
+
+    spans: list[dict[str, Any]] = []
+    lock = threading.Lock()
+    original = collect.call_api
+    t0 = time.perf_counter()
+
+    def timed(client: Any, api: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(client, api)
+        finally:
+            span = {
+                "api": f"{client.meta.service_model.service_name}.{api.name}",
+                "region": client.meta.region_name,
+                "start": round(started - t0, 4),
+                "seconds": round(time.perf_counter() - started, 4),
+            }
+            with lock:
+                spans.append(span)
+
+    collect.call_api = timed  # type: ignore[assignment]
+    session = AwsSession.open()
+    started = time.perf_counter()
+    snapshot = collect.collect_account(session, regions, session.identity())
+    seconds = time.perf_counter() - started
+    out.write_text(
+        json.dumps({"collect_seconds": seconds, "spans": spans, "calls": snapshot.meta["calls"]}), encoding="utf-8"
+    )
+
+
+def categorise(collapsed: str) -> tuple[Counter[str], int]:
+    """Samples of the collector threads by category (see CATEGORIES), and their total."""
+    found: Counter[str] = Counter()
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if "call_api (awsbp/collect/base.py" not in stack:
+            continue  # the main thread waiting on the pool, idle pool threads
+        label = next((name for name, needle in CATEGORIES if needle in stack), "awsbp and the rest")
+        found[label] += int(count)
+    return found, sum(found.values())
+
+
+def summary(scale: int, figures: dict[str, Any], server: dict[str, Any], collapsed: str) -> str:
+    """The Markdown summary: collection wall time, slowest APIs, sample categories, server time per operation."""
+    spans = sorted(figures["spans"], key=lambda s: -s["seconds"])
+    busy = sum(s["seconds"] for s in spans)
+    lines = [
+        f"# Collection profile at {scale}×",
+        "",
+        f"Collection wall time {figures['collect_seconds']:.2f} s; the {len(spans)} API jobs add up to {busy:.2f} s "
+        f"(8 threads). Calls at the server: {sum(server['counts'].values())}.",
+        "",
+        "## Slowest API jobs (wall time of one job: all its pages and per-resource calls)",
+        "",
+        "| API | region | starts at s | seconds | calls at the server (all regions) | server s (all regions) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in spans[:12]:
+        lines.append(
+            f"| {s['api']} | {s['region']} | {s['start']:.2f} | {s['seconds']:.2f} "
+            f"| {server['counts'].get(s['api'], '?')} | {server['seconds'].get(s['api'], 0):.2f} |"
+        )
+    found, total = categorise(collapsed)
+    lines += ["", "## py-spy samples of the collector threads", "", "| where | share |", "|---|---|"]
+    lines += [f"| {label} | {n / max(1, total):.0%} |" for label, n in found.most_common()]
+    top = sorted(server["seconds"].items(), key=lambda kv: -kv[1])[:10]
+    lines += ["", "## Server time per operation (moto)", "", "| operation | calls | seconds |", "|---|---|---|"]
+    lines += [f"| {name} | {server['counts'].get(name, 0)} | {sec:.2f} |" for name, sec in top]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Seed a server at ``--scale``, profile one collection under py-spy, write and print the summary."""
+    parser = argparse.ArgumentParser(prog="bench.profile", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=16)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(Path(args.child[0]), args.child[1:])
+        return
+    spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if not spy:
+        sys.exit("bench.profile needs py-spy: .venv/bin/pip install py-spy")
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    from awsbp.demo.server import DemoServer, simulated_environment
+
+    from bench import counting, world
+
+    RESULTS.mkdir(exist_ok=True)
+    collapsed_path = RESULTS / f"profile-{args.scale}x.collapsed"
+    with DemoServer() as server, contextlib.redirect_stdout(io.StringIO()), tempfile.TemporaryDirectory() as tmp:
+        world.seed(server.endpoint, args.scale)
+        counter = counting.install(server)
+        with simulated_environment(server.endpoint):
+            env = dict(os.environ)
+        out = Path(tmp) / "figures.json"
+        command = [
+            spy,
+            "record",
+            "--idle",
+            "--threads",
+            "--nonblocking",
+            "-r",
+            "100",
+            "-f",
+            "raw",
+            "-o",
+            str(collapsed_path),
+            "--",
+        ]
+        command += [sys.executable, "-m", "bench.profile", "--child", str(out), *world.REGIONS]
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        figures = json.loads(out.read_text(encoding="utf-8"))
+        server_figures = {"counts": counter.counts(), "seconds": counter.seconds()}
+    report = summary(args.scale, figures, server_figures, collapsed_path.read_text(encoding="utf-8"))
+    (RESULTS / f"profile-{args.scale}x.md").write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
