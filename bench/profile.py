@@ -28,6 +28,8 @@ from typing import Any
 RESULTS = Path(__file__).parent / "results"
 # (label, substring of a frame): the first that matches any frame of a collector thread's stack names the sample
 CATEGORIES = (
+    ("wait for the region's instance list (shared by two APIs)", "once_per_client (awsbp/collect/base.py"),
+    ("wait for its own user-data threads", "concurrent/futures/_base.py"),
     ("sleep (credential report not ready yet)", "time.sleep"),
     ("secret scan of user data / variables", "awsbp/secrets.py"),
     ("pandas (credential report parsing)", "pandas/"),
@@ -72,11 +74,12 @@ def child(out: Path, regions: list[str]) -> None:
 
 
 def categorise(collapsed: str) -> tuple[Counter[str], int]:
-    """Samples of the collector threads by category (see CATEGORIES), and their total."""
+    """Samples of the collector threads (and their user-data threads) by category (see CATEGORIES), and their
+    total."""
     found: Counter[str] = Counter()
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
-        if "call_api (awsbp/collect/base.py" not in stack:
+        if "(awsbp/collect/" not in stack:
             continue  # the main thread waiting on the pool, idle pool threads
         label = next((name for name, needle in CATEGORIES if needle in stack), "awsbp and the rest")
         found[label] += int(count)
@@ -84,18 +87,18 @@ def categorise(collapsed: str) -> tuple[Counter[str], int]:
 
 
 def summary(scale: int, figures: dict[str, Any], server: dict[str, Any], collapsed: str) -> str:
-    """The Markdown summary: collection wall time, slowest APIs, sample categories, server time per operation."""
+    """The Markdown summary: collection wall time, slowest APIs, server time per operation, sample categories."""
     spans = sorted(figures["spans"], key=lambda s: -s["seconds"])
     busy = sum(s["seconds"] for s in spans)
     lines = [
-        f"# Collection profile at {scale}×",
+        f"# Collection profile at {scale}×" + ("" if collapsed else " (without py-spy)"),
         "",
         f"Collection wall time {figures['collect_seconds']:.2f} s; the {len(spans)} API jobs add up to {busy:.2f} s "
         f"(8 threads). Calls at the server: {sum(server['counts'].values())}.",
         "",
         "## Slowest API jobs (wall time of one job: all its pages and per-resource calls)",
         "",
-        "| API | region | starts at s | seconds | calls at the server (all regions) | server s (all regions) |",
+        "| API | region | starts at s | seconds | calls at the server (all regions) | Σ server s (all regions) |",
         "|---|---|---|---|---|---|",
     ]
     for s in spans[:12]:
@@ -103,60 +106,54 @@ def summary(scale: int, figures: dict[str, Any], server: dict[str, Any], collaps
             f"| {s['api']} | {s['region']} | {s['start']:.2f} | {s['seconds']:.2f} "
             f"| {server['counts'].get(s['api'], '?')} | {server['seconds'].get(s['api'], 0):.2f} |"
         )
-    found, total = categorise(collapsed)
-    lines += ["", "## py-spy samples of the collector threads", "", "| where | share |", "|---|---|"]
-    lines += [f"| {label} | {n / max(1, total):.0%} |" for label, n in found.most_common()]
     top = sorted(server["seconds"].items(), key=lambda kv: -kv[1])[:10]
-    lines += ["", "## Server time per operation (moto)", "", "| operation | calls | seconds |", "|---|---|---|"]
+    lines += ["", "## Server time per operation (moto; concurrent requests overlap)", ""]
+    lines += ["| operation | calls | Σ seconds |", "|---|---|---|"]
     lines += [f"| {name} | {server['counts'].get(name, 0)} | {sec:.2f} |" for name, sec in top]
+    found, total = categorise(collapsed)
+    if total:
+        lines += ["", "## py-spy samples of the collector threads", "", "| where | share |", "|---|---|"]
+        lines += [f"| {label} | {n / total:.0%} |" for label, n in found.most_common()]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Seed a server at ``--scale``, profile one collection under py-spy, write and print the summary."""
+    """Seed a server at ``--scale``, profile one collection (under py-spy unless ``--no-spy``), write the summary."""
     parser = argparse.ArgumentParser(prog="bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=16)
+    parser.add_argument("--no-spy", action="store_true", help="time the API jobs without py-spy's overhead")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(Path(args.child[0]), args.child[1:])
         return
     spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    if not spy:
-        sys.exit("bench.profile needs py-spy: .venv/bin/pip install py-spy")
+    if not spy and not args.no_spy:
+        sys.exit("bench.profile needs py-spy: .venv/bin/pip install py-spy (or use --no-spy)")
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from awsbp.demo.server import DemoServer, simulated_environment
 
     from bench import counting, world
 
     RESULTS.mkdir(exist_ok=True)
-    collapsed_path = RESULTS / f"profile-{args.scale}x.collapsed"
+    name = f"profile-{args.scale}x" + ("-nospy" if args.no_spy else "")
+    collapsed_path = RESULTS / f"{name}.collapsed"
     with DemoServer() as server, contextlib.redirect_stdout(io.StringIO()), tempfile.TemporaryDirectory() as tmp:
         world.seed(server.endpoint, args.scale)
         counter = counting.install(server)
         with simulated_environment(server.endpoint):
             env = dict(os.environ)
         out = Path(tmp) / "figures.json"
-        command = [
-            spy,
-            "record",
-            "--idle",
-            "--threads",
-            "--nonblocking",
-            "-r",
-            "100",
-            "-f",
-            "raw",
-            "-o",
-            str(collapsed_path),
-            "--",
-        ]
-        command += [sys.executable, "-m", "bench.profile", "--child", str(out), *world.REGIONS]
+        command = [sys.executable, "-m", "bench.profile", "--child", str(out), *world.REGIONS]
+        if not args.no_spy:
+            spy_args = ["record", "--idle", "--threads", "--nonblocking", "-r", "100", "-f", "raw"]
+            command = [str(spy), *spy_args, "-o", str(collapsed_path), "--", *command]
         subprocess.run(command, env=env, check=True, capture_output=True)
         figures = json.loads(out.read_text(encoding="utf-8"))
         server_figures = {"counts": counter.counts(), "seconds": counter.seconds()}
-    report = summary(args.scale, figures, server_figures, collapsed_path.read_text(encoding="utf-8"))
-    (RESULTS / f"profile-{args.scale}x.md").write_text(report, encoding="utf-8")
+    collapsed = "" if args.no_spy else collapsed_path.read_text(encoding="utf-8")
+    report = summary(args.scale, figures, server_figures, collapsed)
+    (RESULTS / f"{name}.md").write_text(report, encoding="utf-8")
     print(report)
 
 
