@@ -214,17 +214,23 @@ def parse(raw: Any, source: str = "params") -> Params:
         raise ParamsError(_one_line(err, source)) from None
 
 
-def load(path: str | Path) -> Params:
-    """Read and validate a params YAML file."""
-    path = Path(path)
+def _read_yaml(path: Path, missing: str) -> Any:
+    """A YAML file's content; one :class:`ParamsError` line when it is missing (``missing`` says what to do)
+    or not valid YAML (with the line)."""
     if not path.is_file():
-        raise ParamsError(f"{path}: no such params file; copy params/example.yaml and edit it")
+        raise ParamsError(f"{path}: {missing}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ParamsError(f"{path}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+
+
+def load(path: str | Path) -> Params:
+    """Read and validate a params YAML file."""
+    path = Path(path)
+    raw = _read_yaml(path, "no such params file; copy params/example.yaml and edit it")
     params = parse(raw, str(path))
     if params.suppressions_file:
         extra = load_suppressions(path.parent / params.suppressions_file)
@@ -238,14 +244,7 @@ class _SuppressionList(BaseModel):
 
 def load_suppressions(path: Path) -> list[Suppression]:
     """A separate suppressions file (a YAML list, or a mapping with ``suppressions:``); one-line errors."""
-    if not path.is_file():
-        raise ParamsError(f"{path}: no such suppressions file; fix `suppressions_file` in the params file")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ParamsError(f"{path}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    raw = _read_yaml(path, "no such suppressions file; fix `suppressions_file` in the params file")
     items = raw.get("suppressions") if isinstance(raw, dict) else raw
     if not isinstance(items, list):
         raise ParamsError(f"{path}: expected a list of suppressions (check, reason, owner, expires, …)")

@@ -102,8 +102,8 @@ def _app_profile(clients: Clients, name: str) -> None:
     iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
 
 
-def _prod(clients: Clients, r: _Region) -> None:
-    """acme-prod: payments-prod with public / app tiers, NAT, endpoints and flow logs; a strong password policy."""
+def _member_iam(clients: Clients) -> None:
+    """What prod and dev share: a strong password policy, dave (with MFA), and the API servers' role."""
     clients("iam").update_account_password_policy(
         MinimumPasswordLength=16,
         RequireSymbols=True,
@@ -114,6 +114,11 @@ def _prod(clients: Clients, r: _Region) -> None:
     )
     _person(clients, "dave")
     _app_profile(clients, "payments-app")
+
+
+def _prod(clients: Clients, r: _Region) -> None:
+    """acme-prod: payments-prod with public / app tiers, NAT, endpoints and flow logs."""
+    _member_iam(clients)
     vpc = r.vpc("payments-prod", "10.40.0.0/16", {"Environment": "prod", "System": "payments"})
     public = r.subnet("payments-prod-public-a", vpc, "10.40.0.0/24", "a", public=True)
     app = r.subnet("payments-prod-app-a", vpc, "10.40.10.0/24", "a")
@@ -132,16 +137,7 @@ def _prod(clients: Clients, r: _Region) -> None:
 
 def _dev(clients: Clients, r: _Region) -> None:
     """acme-dev: payments-dev with public subnets only (the API server is public where prod keeps it private)."""
-    clients("iam").update_account_password_policy(
-        MinimumPasswordLength=16,
-        RequireSymbols=True,
-        RequireNumbers=True,
-        RequireUppercaseCharacters=True,
-        RequireLowercaseCharacters=True,
-        PasswordReusePrevention=24,
-    )
-    _person(clients, "dave")
-    _app_profile(clients, "payments-app")
+    _member_iam(clients)
     vpc = r.vpc("payments-dev", "10.41.0.0/16", {"Environment": "dev", "System": "payments"})
     public = r.subnet("payments-dev-public-a", vpc, "10.41.0.0/24", "a", public=True)
     igw = r.internet_gateway("payments-dev-igw", vpc)
