@@ -13,6 +13,7 @@ import logging
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from awsbp import __version__
 from awsbp.errors import AwsbpError
@@ -76,6 +77,17 @@ def _report(result: RunResult, quiet: bool) -> int:
     return code
 
 
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options ``run`` and ``demo`` share: language, output, progress and executor."""
+    return {
+        "lang": args.lang,
+        "output": args.output,
+        "quiet": args.quiet,
+        "executor": args.executor,
+        "scheduler": args.scheduler,
+    }
+
+
 def _demo(args: argparse.Namespace) -> int:
     import yaml
 
@@ -98,15 +110,7 @@ def _demo(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"awsbp: a month later (compared with {earlier.run_dir.name}) …", file=sys.stderr)
         with simulated_environment(server.endpoint):
-            result = run(
-                params,
-                lang=args.lang,
-                output=args.output,
-                quiet=args.quiet,
-                compare_with=earlier.run_dir,
-                executor=args.executor,
-                scheduler=args.scheduler,
-            )
+            result = run(params, compare_with=earlier.run_dir, **_run_options(args))
     code = _report(result, args.quiet)
     failed = {a.name for a in result.accounts if a.status == "failed"}
     if code == EXIT_PARTIAL and failed and failed <= set(UNREACHABLE):
@@ -134,16 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(readonly_policy(), indent=2))
             return 0
         params = load(Path(args.params))
-        result = run(
-            params,
-            lang=args.lang,
-            output=args.output,
-            quiet=args.quiet,
-            from_snapshots=args.from_snapshots,
-            compare_with=args.compare,
-            executor=args.executor,
-            scheduler=args.scheduler,
-        )
+        result = run(params, from_snapshots=args.from_snapshots, compare_with=args.compare, **_run_options(args))
         return _report(result, args.quiet)
     except AwsbpError as err:
         if debug:

@@ -25,31 +25,32 @@ RDP = {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"Cid
 HTTPS = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": ANYWHERE}]}
 
 
-def _dev_ec2(endpoint: str, ids: dict[str, str]) -> Any:
-    account = ids["global/account/acme-dev"]
-    clients = demo_clients(endpoint, f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole")
-    return clients("ec2", MEMBER_REGION)
+def _targets(endpoint: str, ids: dict[str, str]) -> tuple[Any, str, Any, Any, str]:
+    """What the month changes: (management EC2, shop-prod-web's group, IAM, acme-dev's EC2, its app group)."""
+    clients = demo_clients(endpoint)
+    dev = demo_clients(endpoint, f"arn:aws:iam::{ids['global/account/acme-dev']}:role/OrganizationAccountAccessRole")
+    return (
+        clients("ec2", MANAGEMENT_REGION),
+        ids[f"{MANAGEMENT_REGION}/security-group/shop-prod-web"],
+        clients("iam"),
+        dev("ec2", MEMBER_REGION),
+        ids[f"acme-dev/{MEMBER_REGION}/security-group/payments-dev-app"],
+    )
 
 
 def rewind(endpoint: str, ids: dict[str, str]) -> None:
     """The world a month before the seeded one (``ids`` as returned by :func:`awsbp.demo.world.seed`)."""
-    clients = demo_clients(endpoint)
-    web_sg = ids[f"{MANAGEMENT_REGION}/security-group/shop-prod-web"]
-    clients("ec2", MANAGEMENT_REGION).authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[RDP])
-    iam = clients("iam")
+    ec2, web_sg, iam, dev_ec2, dev_sg = _targets(endpoint, ids)
+    ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[RDP])
     iam.create_user(UserName=CONTRACTOR)
     iam.create_login_profile(UserName=CONTRACTOR, Password=SIMULATED_PASSWORD)
-    dev_sg = ids[f"acme-dev/{MEMBER_REGION}/security-group/payments-dev-app"]
-    _dev_ec2(endpoint, ids).revoke_security_group_ingress(GroupId=dev_sg, IpPermissions=[HTTPS])
+    dev_ec2.revoke_security_group_ingress(GroupId=dev_sg, IpPermissions=[HTTPS])
 
 
 def forward(endpoint: str, ids: dict[str, str]) -> None:
     """The month's changes: back to the seeded world."""
-    clients = demo_clients(endpoint)
-    web_sg = ids[f"{MANAGEMENT_REGION}/security-group/shop-prod-web"]
-    clients("ec2", MANAGEMENT_REGION).revoke_security_group_ingress(GroupId=web_sg, IpPermissions=[RDP])
-    iam = clients("iam")
+    ec2, web_sg, iam, dev_ec2, dev_sg = _targets(endpoint, ids)
+    ec2.revoke_security_group_ingress(GroupId=web_sg, IpPermissions=[RDP])
     iam.delete_login_profile(UserName=CONTRACTOR)
     iam.delete_user(UserName=CONTRACTOR)
-    dev_sg = ids[f"acme-dev/{MEMBER_REGION}/security-group/payments-dev-app"]
-    _dev_ec2(endpoint, ids).authorize_security_group_ingress(GroupId=dev_sg, IpPermissions=[HTTPS])
+    dev_ec2.authorize_security_group_ingress(GroupId=dev_sg, IpPermissions=[HTTPS])
