@@ -124,7 +124,7 @@ def test_a_bad_suppressions_file_is_one_clear_line(tmp_path, content, message):
 
 
 def test_inventory_knows_resource_tags_for_tag_rules():
-    from awsbp.checks import run_checks
+    from awsbp.checks.run import run_checks
     from awsbp.inventory import Inventory
     from factory import good_world, instance, snapshot, with_
 
@@ -133,7 +133,7 @@ def test_inventory_knows_resource_tags_for_tag_rules():
     )
     inv = Inventory(snapshot(world))
     assert inv.resource_tags["i-lab"]["Team"] == "lab" and inv.resource_tags["vpc-prod"]["Environment"] == "prod"
-    findings = [f for f in run_checks(inv) if f.resource_id == "i-lab" and f.status == Status.FAIL]
+    findings = [f for f in run_checks(inv, inv.settings) if f.resource_id == "i-lab" and f.status == Status.FAIL]
     assert findings  # a public instance
     marked = apply(findings, [rule(check="BP-*", tags={"Team": "lab"})], TODAY, inv.resource_tags)
     assert all(f.suppressed for f in marked)

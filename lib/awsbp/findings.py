@@ -57,6 +57,7 @@ class Finding:
     remediation: str = ""
     suppressed: bool = False
     suppress_reason: str = ""
+    cross_account: bool = False  # made by a check over several accounts (attributed to this one)
 
     @property
     def finding_id(self) -> str:

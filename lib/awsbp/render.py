@@ -65,6 +65,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _ERROR_LIMIT = 500
+# A kernel answers kernel_info within a second on a quiet machine; the wait only guards against a dead kernel,
+# so it is generous for a loaded laptop or CI runner.
+KERNEL_START_TIMEOUT = 300
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -194,6 +197,7 @@ def execute_and_convert(
             parameters=dict(parameters),
             kernel_name=kernel_name,
             execution_timeout=timeout,
+            start_timeout=KERNEL_START_TIMEOUT,
             progress_bar=False,
             log_output=False,
             # Not papermill's `cwd=`: that os.chdir()s the whole process, which races between the

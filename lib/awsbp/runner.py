@@ -24,8 +24,9 @@ from awsbp import __version__, diff, suppress
 from awsbp import findings as findings_io
 from awsbp.aws import AwsSession
 from awsbp.catalog import Catalog
-from awsbp.checks import DOMAINS, run_checks
+from awsbp.checks.run import run_checks
 from awsbp.collect import collect_account, job_count
+from awsbp.domains import DOMAINS
 from awsbp.errors import AwsbpError, ParamsError
 from awsbp.findings import STATUS_ORDER, Finding
 from awsbp.inventory import Inventory
@@ -380,7 +381,7 @@ def run(
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tool_version": __version__,
         "lang": lang,
-        "domains": list(DOMAINS),
+        "domains": [d.key for d in DOMAINS],
     }
     (run_dir / "run.json").write_text(
         json.dumps({**run_info, "accounts": [a.__dict__ for a in accounts]}, ensure_ascii=False, indent=1),

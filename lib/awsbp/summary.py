@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from awsbp.catalog import Catalog
-from awsbp.checks import REGISTRY, load_all, run_checks
-from awsbp.checks.iam import same_person_across_accounts
-from awsbp.checks.vpc import dev_matches_prod_across_accounts
+from awsbp.checks.cross_account import cross_account_findings as _cross
+from awsbp.checks.registry import REGISTRY
+from awsbp.checks.run import run_checks
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding, read_json, write_json
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
@@ -57,7 +57,7 @@ class RunSummary:
         """Without a run (the notebook's offline default): findings computed from snapshots."""
         catalog = Catalog(lang)
         inventories = [Inventory(Snapshot.load(p), settings) for p in paths]
-        findings = [f for inv in inventories for f in catalog.localize(run_checks(inv, settings))]
+        findings = [f for inv in inventories for f in catalog.localize(run_checks(inv, inv.settings))]
         accounts = [
             {
                 "account_id": inv.account_id,
@@ -71,7 +71,6 @@ class RunSummary:
         return cls(accounts, findings, cross_account_findings(inventories, lang))
 
     def frame(self) -> pd.DataFrame:
-        load_all()
         rows = [
             {**f.to_dict(), "domain": REGISTRY[f.check_id].domain if f.check_id in REGISTRY else "?"}
             for f in [*self.findings, *self.cross_account]
@@ -93,7 +92,7 @@ class RunSummary:
 def cross_account_findings(inventories: list[Inventory], lang: str = "ja") -> list[Finding]:
     """Checks that need several accounts: BP-IAM-06 (the same person with users in several accounts) and
     BP-VPC-06 (a dev account's VPC against the prod account's VPC of the same system)."""
-    found = same_person_across_accounts(inventories) + dev_matches_prod_across_accounts(inventories)
+    found = _cross(inventories)
     return Catalog(lang).localize(found)
 
 

@@ -19,7 +19,8 @@ from markdown_it import MarkdownIt
 
 from awsbp import diff, suppress
 from awsbp.catalog import SECTIONS, Catalog
-from awsbp.checks import REGISTRY, run_checks
+from awsbp.checks.registry import REGISTRY
+from awsbp.checks.run import run_checks
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding, read_json
 from awsbp.inventory import Inventory
 from awsbp.params import Settings, Suppression
@@ -222,7 +223,7 @@ class Workbook:
         from awsbp.policy import expand
 
         ui = self.catalog.ui
-        perms = self.inventory.principal_permissions
+        perms = self.inventory.iam.principal_permissions
         if perms.empty:
             return HTMLBlock("")
         developer = expand(self.settings.developer_actions)

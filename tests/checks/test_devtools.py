@@ -4,8 +4,8 @@ the secret detections."""
 from __future__ import annotations
 
 import pytest
-from awsbp.checks import REGISTRY, load_all
-from awsbp.checks.registry import run_check
+from awsbp.checks.registry import REGISTRY
+from awsbp.checks.run import run_check
 from awsbp.findings import Finding
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
@@ -22,7 +22,6 @@ from factory import (
 )
 from factory import function as fn
 
-load_all()
 DEV_CHECKS = sorted(c for c in REGISTRY if c.startswith("BP-DEV"))
 AWS_KEY = "AWS Access Key"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from awsbp.checks import REGISTRY, load_all
 from awsbp.checks.iam import person_key, same_person_across_accounts
-from awsbp.checks.registry import run_check
+from awsbp.checks.registry import REGISTRY
+from awsbp.checks.run import run_check
 from awsbp.findings import Finding
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
@@ -26,7 +26,6 @@ from factory import (
     trust,
 )
 
-load_all()
 IAM_CHECKS = sorted(c for c in REGISTRY if c.startswith("BP-IAM"))
 
 

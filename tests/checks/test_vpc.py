@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from awsbp.checks import REGISTRY, load_all
-from awsbp.checks.registry import run_check
+from awsbp.checks.registry import REGISTRY
+from awsbp.checks.run import run_check
+from awsbp.checks.spec import CheckSpec
 from awsbp.findings import Finding
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
@@ -26,7 +27,6 @@ from factory import (
     with_,
 )
 
-load_all()
 VPC_CHECKS = sorted(c for c in REGISTRY if c.startswith("BP-VPC"))
 
 
@@ -78,7 +78,8 @@ def test_broken_check_is_not_assessed_not_a_crash():
     def boom(inv, settings):
         raise RuntimeError("bug")
 
-    broken = type(spec)(spec.id, spec.domain, spec.severity, spec.needs, spec.refs, boom)
+    broken = CheckSpec(spec.id, domain=spec.domain, severity=spec.severity, needs=[], reasons=spec.reasons)
+    broken.rule(boom)
     findings = run_check(broken, Inventory(snapshot(good_world())), Settings())
     assert [(f.status, f.reason) for f in findings] == [("NOT_ASSESSED", "check_error")]
 
@@ -339,5 +340,5 @@ def test_vpc06_across_accounts_not_assessed_when_prod_layout_is_unreadable():
     ]
     # a system that exists nowhere else: nothing to say across accounts
     dev, prod = two_accounts(dev_private=False)
-    prod.vpcs["system"] = "billing"
+    prod.network.vpcs["system"] = "billing"
     assert dev_matches_prod_across_accounts([dev, prod]) == []

@@ -154,12 +154,13 @@ def test_snapshot_and_run_log(demo_run):
 def test_bundled_sample_snapshot_is_the_demo_account():
     """The sample notebooks use offline must stay in step with the demo (regenerate: make sample)."""
     from awsbp.catalog import Catalog
-    from awsbp.checks import run_checks
+    from awsbp.checks.run import run_checks
     from awsbp.inventory import Inventory
+    from awsbp.params import Settings
     from awsbp.snapshot import Snapshot
     from awsbp.workbook import sample_snapshot_path
 
-    findings = run_checks(Inventory(Snapshot.load(sample_snapshot_path())))
+    findings = run_checks(Inventory(Snapshot.load(sample_snapshot_path())), Settings())
     Catalog("en").localize(findings)
     not_pass = sorted(key(f.to_dict()) for f in findings if f.status != "PASS")
     assert not_pass == expected(EXPECTED["accounts"]["acme-management"]["mistakes"], ""), "run `make sample`"

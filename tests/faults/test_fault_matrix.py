@@ -8,9 +8,11 @@ import json
 
 import pytest
 from awsbp.aws import AwsSession
-from awsbp.checks import REGISTRY, run_checks
+from awsbp.checks.registry import REGISTRY
+from awsbp.checks.run import run_checks
 from awsbp.collect import COLLECTORS, collect_account
 from awsbp.inventory import Inventory
+from awsbp.params import Settings
 from awsbp.snapshot import GLOBAL
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ReadTimeoutError
@@ -99,7 +101,7 @@ def test_a_failing_api_is_a_named_gap_never_a_pass(aws_env, module, api):
             "throttling and 5xx are retried, exactly up to the bound"
         )
     # every check that needs this API: NOT_ASSESSED naming it, and nothing else in that scope
-    findings = run_checks(Inventory(snap))
+    findings = run_checks(Inventory(snap), Settings())
     needing = {c.id for c in REGISTRY.values() if (module.SERVICE, api.name) in c.needs}
     for check_id in needing:
         mine = [f for f in findings if f.check_id == check_id and f.region in (REGION, GLOBAL)]

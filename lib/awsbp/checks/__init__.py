@@ -1,13 +1,3 @@
-"""Checks per domain; importing a domain module registers its checks."""
-
-from awsbp.checks.registry import REGISTRY, CheckSpec, run_checks
-
-DOMAINS = ("vpc", "iam", "devtools")
-
-
-def load_all() -> None:
-    """Import every domain module so that all checks are registered."""
-    from awsbp.checks import devtools, iam, vpc  # noqa: F401
-
-
-__all__ = ["DOMAINS", "REGISTRY", "CheckSpec", "load_all", "run_checks"]
+"""Checks: one spec per check (``spec.py``), rules per domain (``vpc``, ``iam``, ``devtools``), the registry built
+from them (``registry``), running them over an inventory (``run``) and the checks that need several accounts
+(``cross_account``). Views read :data:`awsbp.checks.registry.REGISTRY`; only :mod:`awsbp.assess` runs checks."""

@@ -9,11 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from awsbp.checks.registry import check, emit
-from awsbp.devtools_inventory import AWS_KEY
+from awsbp.checks.spec import CheckSpec, Reason
 from awsbp.findings import Finding, Severity, Status
-from awsbp.iam_inventory import ROOT_USER
-from awsbp.inventory import Inventory
+from awsbp.inventory import AWS_KEY, ROOT_USER, Inventory
 from awsbp.params import Settings
 from awsbp.policy import PERMISSIONS_MANAGEMENT, access_level, allows_star_on_star, expand, trusted_principals
 
@@ -22,6 +20,164 @@ CRIT, HIGH, MED, LOW, INFO = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM,
 G = "global"
 REPORT = "iam.GetCredentialReport"
 DETAILS = "iam.GetAccountAuthorizationDetails"
+
+IAM_01 = CheckSpec(
+    "BP-IAM-01",
+    domain="iam",
+    severity=CRIT,
+    needs=["iam.GetAccountSummary", REPORT],
+    reasons={
+        "root_no_mfa": Reason(FAIL, CRIT),
+        "root_access_keys": Reason(FAIL, CRIT),
+        "root_recent_use": Reason(REVIEW, MED),
+        "root_usage_unknown": Reason(NOT_ASSESSED, MED),
+        "root_mfa": Reason(PASS, CRIT),
+        "root_no_access_keys": Reason(PASS, CRIT),
+        "root_not_recent": Reason(PASS, MED),
+    },
+    refs={
+        "CIS": ["1.4", "1.5", "1.6", "1.7"],
+        "FSBP": ["IAM.4", "IAM.6", "IAM.9"],
+        "Prowler": ["iam_root_mfa_enabled", "iam_no_root_access_key", "iam_avoid_root_usage"],
+    },
+)
+IAM_02 = CheckSpec(
+    "BP-IAM-02",
+    domain="iam",
+    severity=MED,
+    needs=["iam.GetAccountPasswordPolicy"],
+    reasons={
+        "no_password_policy": Reason(FAIL, MED),
+        "weak_setting": Reason(FAIL, MED),
+        "policy_ok": Reason(PASS, MED),
+    },
+    refs={
+        "CIS": ["1.8", "1.9"],
+        "FSBP": ["IAM.7"],
+        "Prowler": ["iam_password_policy_minimum_length_14", "iam_password_policy_reuse_24"],
+    },
+)
+IAM_03 = CheckSpec(
+    "BP-IAM-03",
+    domain="iam",
+    severity=HIGH,
+    needs=[REPORT],
+    article="iam.console_mfa",
+    reasons={"console_without_mfa": Reason(FAIL, HIGH), "console_with_mfa": Reason(PASS, HIGH)},
+    refs={"CIS": ["1.10"], "FSBP": ["IAM.5"], "Prowler": ["iam_user_mfa_enabled_console_access"]},
+)
+IAM_04 = CheckSpec(
+    "BP-IAM-04",
+    domain="iam",
+    severity=MED,
+    needs=["ec2.DescribeInstances", REPORT],
+    article="iam.roles_for_applications",
+    reasons={
+        "access_key_in_code": Reason(FAIL, CRIT),
+        "instance_without_role": Reason(FAIL, MED),
+        "imdsv1_with_role": Reason(FAIL, MED),
+        "service_user": Reason(REVIEW, MED),
+        "instance_with_role": Reason(PASS, MED),
+    },
+    refs={
+        "CIS": ["1.18"],
+        "FSBP": ["EC2.8", "CodeBuild.2"],
+        "Prowler": ["ec2_instance_profile_attached", "ec2_instance_imdsv2_enabled"],
+    },
+)
+IAM_05 = CheckSpec(
+    "BP-IAM-05",
+    domain="iam",
+    severity=MED,
+    needs=[REPORT],
+    article="iam.no_shared_keys",
+    reasons={
+        "two_active_keys": Reason(FAIL, MED),
+        "key_not_rotated": Reason(FAIL, MED),
+        "key_unused": Reason(FAIL, MED),
+        "keys_ok": Reason(PASS, MED),
+    },
+    refs={
+        "CIS": ["1.13", "1.14", "1.12"],
+        "FSBP": ["IAM.3", "IAM.8"],
+        "Prowler": ["iam_user_two_active_access_key", "iam_rotate_access_key_90_days", "iam_user_accesskey_unused"],
+    },
+)
+IAM_06 = CheckSpec(
+    "BP-IAM-06",
+    domain="iam",
+    severity=MED,
+    needs=[DETAILS],
+    article="iam.switch_role",
+    reasons={
+        "trusts_anyone": Reason(FAIL, CRIT),
+        "same_person_multiple_accounts": Reason(FAIL, MED),
+        "cross_account_no_condition": Reason(REVIEW, MED),
+        "cross_account_guarded": Reason(PASS, MED),
+        "no_external_trust": Reason(PASS, MED),
+    },
+    refs={"CIS": ["1.21"], "Prowler": ["iam_role_cross_account_readonlyaccess_policy"]},
+)
+IAM_07 = CheckSpec(
+    "BP-IAM-07",
+    domain="iam",
+    severity=LOW,
+    needs=["iam.ListServiceSpecificCredentials", "iam.ListSSHPublicKeys", DETAILS],
+    article="iam.no_https_git",
+    reasons={"https_git_credentials": Reason(FAIL, LOW), "no_https_git_credentials": Reason(PASS, LOW)},
+)
+IAM_08 = CheckSpec(
+    "BP-IAM-08",
+    domain="iam",
+    severity=HIGH,
+    needs=[DETAILS],
+    article="iam.separate_admins",
+    reasons={
+        "admin_and_developer": Reason(FAIL, HIGH),
+        "too_many_admins": Reason(FAIL, MED),
+        "iam_admin": Reason(REVIEW, MED),
+        "policy_unreadable": Reason(NOT_ASSESSED, HIGH),
+        "separated": Reason(PASS, HIGH),
+    },
+    refs={"CIS": ["1.16"], "FSBP": ["IAM.1"], "Prowler": ["iam_policy_allows_privilege_escalation"]},
+)
+IAM_09 = CheckSpec(
+    "BP-IAM-09",
+    domain="iam",
+    severity=LOW,
+    needs=[DETAILS],
+    reasons={
+        "star_star_policy": Reason(FAIL, HIGH),
+        "user_attached_policies": Reason(FAIL, LOW),
+        "groups_and_roles_only": Reason(PASS, LOW),
+    },
+    refs={
+        "CIS": ["1.15", "1.16"],
+        "FSBP": ["IAM.1", "IAM.2"],
+        "Prowler": ["iam_policy_attached_only_to_group_or_roles", "iam_user_administrator_access_policy"],
+    },
+)
+IAM_10 = CheckSpec(
+    "BP-IAM-10",
+    domain="iam",
+    severity=LOW,
+    needs=[REPORT],
+    reasons={"unused_user": Reason(FAIL, LOW), "active_user": Reason(PASS, LOW)},
+    refs={
+        "CIS": ["1.12"],
+        "FSBP": ["IAM.8"],
+        "Prowler": ["iam_user_accesskey_unused", "iam_user_console_access_unused"],
+    },
+)
+IAM_11 = CheckSpec(
+    "BP-IAM-11",
+    domain="iam",
+    severity=LOW,
+    needs=["accessanalyzer.ListAnalyzers"],
+    reasons={"no_analyzer": Reason(FAIL, LOW), "analyzer_active": Reason(PASS, LOW)},
+    refs={"CIS": ["1.20"], "FSBP": ["IAM.28"], "Prowler": ["accessanalyzer_enabled"]},
+)
+CHECKS = (IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11)
 
 
 def _date(value: object) -> str:
@@ -41,59 +197,34 @@ def _by_user(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _users(inv: Inventory):
-    report = inv.credential_report
+def _users(inv: Inventory) -> list[dict[str, Any]]:
+    report = inv.iam.credential_report
     return report[~report["is_root"]].to_dict("records")
 
 
-@check(
-    "BP-IAM-01",
-    domain="iam",
-    severity=CRIT,
-    needs=["iam.GetAccountSummary", REPORT],
-    refs={
-        "CIS": ["1.4", "1.5", "1.6", "1.7"],
-        "FSBP": ["IAM.4", "IAM.6", "IAM.9"],
-        "Prowler": ["iam_root_mfa_enabled", "iam_no_root_access_key", "iam_avoid_root_usage"],
-    },
-)
+@IAM_01.rule
 def protect_root(inv: Inventory, settings: Settings) -> list[Finding]:
     """Root has MFA and no access keys (account summary); root's password is not in daily use (report)."""
-    summary = inv.account_summary or {}
-    rid, out = ROOT_USER, []
-    root = {"name": "root"}
-    if summary.get("AccountMFAEnabled", 0) == 1:
-        out.append(emit("BP-IAM-01", PASS, CRIT, G, "root", rid, "root_mfa", **root))
-    else:
-        out.append(emit("BP-IAM-01", FAIL, CRIT, G, "root", rid, "root_no_mfa", **root))
-    if summary.get("AccountAccessKeysPresent", 0):
-        out.append(emit("BP-IAM-01", FAIL, CRIT, G, "root", rid, "root_access_keys", **root))
-    else:
-        out.append(emit("BP-IAM-01", PASS, CRIT, G, "root", rid, "root_no_access_keys", **root))
-    rows = inv.credential_report[inv.credential_report["is_root"]].to_dict("records")
+    summary = inv.iam.account_summary or {}
+    where = (G, "root", ROOT_USER)
+    root: dict[str, Any] = {"name": "root"}
+    out = [
+        IAM_01.finding("root_mfa" if summary.get("AccountMFAEnabled", 0) == 1 else "root_no_mfa", *where, **root),
+        IAM_01.finding(
+            "root_access_keys" if summary.get("AccountAccessKeysPresent", 0) else "root_no_access_keys", *where, **root
+        ),
+    ]
+    report = inv.iam.credential_report
+    rows = report[report["is_root"]].to_dict("records")
     if not rows:
-        out.append(
-            emit(
-                "BP-IAM-01",
-                NOT_ASSESSED,
-                MED,
-                G,
-                "root",
-                rid,
-                "root_usage_unknown",
-                **root,
-                missing=f"{REPORT}: the report has no {ROOT_USER} row",
-            )
-        )
-        return out
+        missing = f"{REPORT}: the report has no {ROOT_USER} row"
+        return [*out, IAM_01.finding("root_usage_unknown", *where, **root, missing=missing)]
     last = rows[0]["password_last_used"]
     days = inv.days_since(last)
     if days is not None and days <= settings.root_recent_days:
-        out.append(
-            emit("BP-IAM-01", REVIEW, MED, G, "root", rid, "root_recent_use", **root, last_used=_date(last), days=days)
-        )
+        out.append(IAM_01.finding("root_recent_use", *where, **root, last_used=_date(last), days=days))
     else:
-        out.append(emit("BP-IAM-01", PASS, MED, G, "root", rid, "root_not_recent", **root, last_used=_date(last)))
+        out.append(IAM_01.finding("root_not_recent", *where, **root, last_used=_date(last)))
     return out
 
 
@@ -105,25 +236,14 @@ PASSWORD_FLAGS = {
 }
 
 
-@check(
-    "BP-IAM-02",
-    domain="iam",
-    severity=MED,
-    needs=["iam.GetAccountPasswordPolicy"],
-    refs={
-        "CIS": ["1.8", "1.9"],
-        "FSBP": ["IAM.7"],
-        "Prowler": ["iam_password_policy_minimum_length_14", "iam_password_policy_reuse_24"],
-    },
-)
+@IAM_02.rule
 def password_policy(inv: Inventory, settings: Settings) -> list[Finding]:
     """The account password policy is at least as strong as the settings ask, setting by setting."""
     account = inv.account_id
-    current = inv.password_policy
+    current = inv.iam.password_policy
+    named: dict[str, Any] = {"name": "password policy"}
     if current is None:
-        return [
-            emit("BP-IAM-02", FAIL, MED, G, "password_policy", account, "no_password_policy", name="password policy")
-        ]
+        return [IAM_02.finding("no_password_policy", G, "password_policy", account, **named)]
     wanted = settings.password_policy
     weak: list[tuple[str, object, object]] = []
     if current.get("MinimumPasswordLength", 0) < wanted.minimum_length:
@@ -136,16 +256,13 @@ def password_policy(inv: Inventory, settings: Settings) -> list[Finding]:
     if wanted.max_age_days and not 0 < current.get("MaxPasswordAge", 0) <= wanted.max_age_days:
         weak.append(("max_age_days", current.get("MaxPasswordAge", "none"), wanted.max_age_days))
     if not weak:
-        return [emit("BP-IAM-02", PASS, MED, G, "password_policy", account, "policy_ok", name="password policy")]
+        return [IAM_02.finding("policy_ok", G, "password_policy", account, **named)]
     return [
-        emit(
-            "BP-IAM-02",
-            FAIL,
-            MED,
+        IAM_02.finding(
+            "weak_setting",
             G,
             "password_policy",
             f"{account}:{setting}",
-            "weak_setting",
             name=f"password policy: {setting}",
             setting=setting,
             actual=actual,
@@ -155,92 +272,54 @@ def password_policy(inv: Inventory, settings: Settings) -> list[Finding]:
     ]
 
 
-@check(
-    "BP-IAM-03",
-    domain="iam",
-    severity=HIGH,
-    needs=[REPORT],
-    refs={"CIS": ["1.10"], "FSBP": ["IAM.5"], "Prowler": ["iam_user_mfa_enabled_console_access"]},
-)
+@IAM_03.rule
 def console_mfa(inv: Inventory, settings: Settings) -> list[Finding]:
     """Every IAM user who can sign in to the console has MFA."""
-    out = []
-    for u in _users(inv):
-        if not u["password_enabled"]:
-            continue
-        if u["mfa_active"]:
-            out.append(
-                emit(
-                    "BP-IAM-03", PASS, HIGH, G, "iam_user", u["user"], "console_with_mfa", arn=u["arn"], user=u["user"]
-                )
-            )
-        else:
-            out.append(
-                emit(
-                    "BP-IAM-03",
-                    FAIL,
-                    HIGH,
-                    G,
-                    "iam_user",
-                    u["user"],
-                    "console_without_mfa",
-                    arn=u["arn"],
-                    user=u["user"],
-                )
-            )
-    return out
+    return [
+        IAM_03.finding(
+            "console_with_mfa" if u["mfa_active"] else "console_without_mfa",
+            G,
+            "iam_user",
+            u["user"],
+            arn=u["arn"],
+            user=u["user"],
+        )
+        for u in _users(inv)
+        if u["password_enabled"]
+    ]
 
 
-@check(
-    "BP-IAM-04",
-    domain="iam",
-    severity=MED,
-    needs=["ec2.DescribeInstances", REPORT],
-    refs={
-        "CIS": ["1.18"],
-        "FSBP": ["EC2.8", "CodeBuild.2"],
-        "Prowler": ["ec2_instance_profile_attached", "ec2_instance_imdsv2_enabled"],
-    },
-)
+@IAM_04.rule
 def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
     """Instances use roles (with IMDSv2); users with keys but no console are reviewed as service users."""
     out = []
-    for i in inv.instances.to_dict("records"):
+    for i in inv.network.instances.to_dict("records"):
         if i["state"] != "running":
             continue
         name = i["name"] or i["instance_id"]
         common = {"name": name, "environment": i["environment"], "instance": name}
+        where = (i["region"], "instance", i["instance_id"])
         if not i["profile_arn"]:
-            out.append(
-                emit(
-                    "BP-IAM-04", FAIL, MED, i["region"], "instance", i["instance_id"], "instance_without_role", **common
-                )
-            )
+            out.append(IAM_04.finding("instance_without_role", *where, **common))
             continue
         profile = i["profile_arn"].rsplit("/", 1)[-1]
-        where = (i["region"], "instance", i["instance_id"])
-        if i["http_tokens"] != "required":
-            out.append(emit("BP-IAM-04", FAIL, MED, *where, "imdsv1_with_role", **common, profile=profile))
-        else:
-            out.append(emit("BP-IAM-04", PASS, MED, *where, "instance_with_role", **common, profile=profile))
+        reason = "instance_with_role" if i["http_tokens"] == "required" else "imdsv1_with_role"
+        out.append(IAM_04.finding(reason, *where, **common, profile=profile))
     # access keys in code and configuration: the detections BP-DEV-01..03 report too (one detection, two views)
-    found = inv.secret_detections
+    found = inv.devtools.secret_detections
     for d in found[found["type"] == AWS_KEY].drop_duplicates(["resource_id"]).to_dict("records"):
         out.append(
-            emit(
-                "BP-IAM-04",
-                FAIL,
-                CRIT,
+            IAM_04.finding(
+                "access_key_in_code",
                 d["region"],
                 d["resource_type"],
                 d["resource_id"],
-                "access_key_in_code",
                 name=d["name"],
                 where=d["source"],
                 resource=d["name"],
             )
         )
-    keys = _by_user(inv.access_keys[inv.access_keys["active"]])
+    keys = _by_user(inv.iam.access_keys[inv.iam.access_keys["active"]])
     for u in _users(inv):
         mine = keys.get(u["user"], [])
         if u["password_enabled"] or not mine:
@@ -248,14 +327,11 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
         ages = [age for k in mine if (age := inv.days_since(k["last_rotated"])) is not None]
         services = sorted({k["last_service"] for k in mine if k["last_service"]})
         out.append(
-            emit(
-                "BP-IAM-04",
-                REVIEW,
-                MED,
+            IAM_04.finding(
+                "service_user",
                 G,
                 "iam_user",
                 u["user"],
-                "service_user",
                 arn=u["arn"],
                 user=u["user"],
                 keys=len(mine),
@@ -266,138 +342,59 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
     return out
 
 
-@check(
-    "BP-IAM-05",
-    domain="iam",
-    severity=MED,
-    needs=[REPORT],
-    refs={
-        "CIS": ["1.13", "1.14", "1.12"],
-        "FSBP": ["IAM.3", "IAM.8"],
-        "Prowler": ["iam_user_two_active_access_key", "iam_rotate_access_key_90_days", "iam_user_accesskey_unused"],
-    },
-)
+@IAM_05.rule
 def access_keys(inv: Inventory, settings: Settings) -> list[Finding]:
     """One active key per user, rotated within the limit, and in use."""
     out = []
-    keys = inv.access_keys[inv.access_keys["active"]]
+    keys = inv.iam.access_keys[inv.iam.access_keys["active"]]
     for user, mine in keys.groupby("user"):
         user = str(user)
-        failed = False
+        found = []
         if len(mine) > 1:
-            out.append(emit("BP-IAM-05", FAIL, MED, G, "iam_user", user, "two_active_keys", user=user))
-            failed = True
+            found.append(IAM_05.finding("two_active_keys", G, "iam_user", user, user=user))
         for k in mine.to_dict("records"):
             rid = f"{user}:key{k['key']}"
+            where, who = (G, "access_key", rid), {"name": rid, "user": user, "key": k["key"]}
             age = inv.days_since(k["last_rotated"])
             if age is not None and age > settings.key_max_age_days:
-                out.append(
-                    emit(
-                        "BP-IAM-05",
-                        FAIL,
-                        MED,
-                        G,
-                        "access_key",
-                        rid,
-                        "key_not_rotated",
-                        name=rid,
-                        user=user,
-                        key=k["key"],
-                        age_days=age,
-                        max_days=settings.key_max_age_days,
-                    )
+                found.append(
+                    IAM_05.finding("key_not_rotated", *where, **who, age_days=age, max_days=settings.key_max_age_days)
                 )
-                failed = True
             idle = inv.days_since(k["last_used"] or k["last_rotated"])
             if idle is None or idle > settings.unused_days:
-                out.append(
-                    emit(
-                        "BP-IAM-05",
-                        FAIL,
-                        MED,
-                        G,
-                        "access_key",
-                        rid,
-                        "key_unused",
-                        name=rid,
-                        user=user,
-                        key=k["key"],
-                        last_used=_date(k["last_used"]),
-                        days=idle if idle is not None else "-",
-                    )
-                )
-                failed = True
-        if not failed:
-            out.append(emit("BP-IAM-05", PASS, MED, G, "iam_user", user, "keys_ok", user=user))
+                days = idle if idle is not None else "-"
+                found.append(IAM_05.finding("key_unused", *where, **who, last_used=_date(k["last_used"]), days=days))
+        out += found or [IAM_05.finding("keys_ok", G, "iam_user", user, user=user)]
     return out
 
 
-@check(
-    "BP-IAM-06",
-    domain="iam",
-    severity=MED,
-    needs=[DETAILS],
-    refs={"CIS": ["1.21"], "Prowler": ["iam_role_cross_account_readonlyaccess_policy"]},
-)
+@IAM_06.rule
 def switch_role(inv: Inventory, settings: Settings) -> list[Finding]:
     """Roles trusting other accounts are guarded by ExternalId or MFA; nothing trusts everyone."""
     out = []
-    for r in inv.iam_roles.to_dict("records"):
+    for r in inv.iam.iam_roles.to_dict("records"):
         if r["path"].startswith("/aws-service-role/"):
             continue
         base = {"name": r["role"], "arn": r["arn"], "role": r["role"]}
+        where = (G, "iam_role", r["role"])
         principals = trusted_principals(r["trust"])
         anyone = [p for p in principals if p.account == "*"]
         foreign = [p for p in principals if p.account not in ("", "*", inv.account_id)]
         if anyone:
-            out.append(
-                emit(
-                    "BP-IAM-06",
-                    FAIL,
-                    CRIT,
-                    G,
-                    "iam_role",
-                    r["role"],
-                    "trusts_anyone",
-                    **base,
-                    principal=anyone[0].kind + ": *",
-                )
-            )
+            out.append(IAM_06.finding("trusts_anyone", *where, **base, principal=anyone[0].kind + ": *"))
         elif foreign:
             accounts = ", ".join(sorted({p.account for p in foreign}))
             guards = set.intersection(*(set(p.condition_keys) for p in foreign))
             guarded = sorted(guards & {"sts:externalid", "aws:multifactorauthpresent", "aws:multifactorauthage"})
             if guarded:
+                conditions = ", ".join(guarded)
                 out.append(
-                    emit(
-                        "BP-IAM-06",
-                        PASS,
-                        MED,
-                        G,
-                        "iam_role",
-                        r["role"],
-                        "cross_account_guarded",
-                        **base,
-                        accounts=accounts,
-                        conditions=", ".join(guarded),
-                    )
+                    IAM_06.finding("cross_account_guarded", *where, **base, accounts=accounts, conditions=conditions)
                 )
             else:
-                out.append(
-                    emit(
-                        "BP-IAM-06",
-                        REVIEW,
-                        MED,
-                        G,
-                        "iam_role",
-                        r["role"],
-                        "cross_account_no_condition",
-                        **base,
-                        accounts=accounts,
-                    )
-                )
+                out.append(IAM_06.finding("cross_account_no_condition", *where, **base, accounts=accounts))
         else:
-            out.append(emit("BP-IAM-06", PASS, MED, G, "iam_role", r["role"], "no_external_trust", **base))
+            out.append(IAM_06.finding("no_external_trust", *where, **base))
     return out
 
 
@@ -424,14 +421,11 @@ def same_person_across_accounts(inventories: list[Inventory]) -> list[Finding]:
             continue
         for account in accounts:
             names = sorted(n for a, n in holders if a == account)
-            finding = emit(
-                "BP-IAM-06",
-                FAIL,
-                MED,
+            finding = IAM_06.finding(
+                "same_person_multiple_accounts",
                 G,
                 "iam_user",
                 names[0],
-                "same_person_multiple_accounts",
                 person=key,
                 accounts=", ".join(accounts),
                 count=len(accounts),
@@ -441,87 +435,41 @@ def same_person_across_accounts(inventories: list[Inventory]) -> list[Finding]:
     return out
 
 
-@check(
-    "BP-IAM-07",
-    domain="iam",
-    severity=LOW,
-    needs=["iam.ListServiceSpecificCredentials", "iam.ListSSHPublicKeys", DETAILS],
-)
+@IAM_07.rule
 def no_https_git_credentials(inv: Inventory, settings: Settings) -> list[Finding]:
     """No active CodeCommit HTTPS Git credentials (SSH keys or git-remote-codecommit instead)."""
     out = []
-    creds = inv.service_credentials
+    creds = inv.iam.service_credentials
     active = creds[(creds["status"] == "Active") & creds["service"].str.startswith("codecommit")]
-    ssh = inv.ssh_keys
-    for u in inv.iam_users.to_dict("records"):
+    ssh = inv.iam.ssh_keys
+    for u in inv.iam.iam_users.to_dict("records"):
         mine = active[active["user"] == u["user"]]
+        where, who = (G, "iam_user", u["user"]), {"arn": u["arn"], "user": u["user"]}
         if len(mine):
-            out.append(
-                emit(
-                    "BP-IAM-07",
-                    FAIL,
-                    LOW,
-                    G,
-                    "iam_user",
-                    u["user"],
-                    "https_git_credentials",
-                    arn=u["arn"],
-                    user=u["user"],
-                    count=len(mine),
-                    ssh_keys=int((ssh["user"] == u["user"]).sum()),  # listed for these users only
-                )
-            )
+            ssh_keys = int((ssh["user"] == u["user"]).sum())  # listed for these users only
+            out.append(IAM_07.finding("https_git_credentials", *where, **who, count=len(mine), ssh_keys=ssh_keys))
         else:
-            out.append(
-                emit(
-                    "BP-IAM-07",
-                    PASS,
-                    LOW,
-                    G,
-                    "iam_user",
-                    u["user"],
-                    "no_https_git_credentials",
-                    arn=u["arn"],
-                    user=u["user"],
-                )
-            )
+            out.append(IAM_07.finding("no_https_git_credentials", *where, **who))
     return out
 
 
 def iam_admin_actions(actions: set[str]) -> set[str]:
+    """IAM actions of access level Permissions management: what makes a principal an IAM administrator."""
     return {a for a in actions if a.lower().startswith("iam:") and access_level(a) == PERMISSIONS_MANAGEMENT}
 
 
-@check(
-    "BP-IAM-08",
-    domain="iam",
-    severity=HIGH,
-    needs=[DETAILS],
-    refs={"CIS": ["1.16"], "FSBP": ["IAM.1"], "Prowler": ["iam_policy_allows_privilege_escalation"]},
-)
+@IAM_08.rule
 def separate_iam_admins(inv: Inventory, settings: Settings) -> list[Finding]:
     """Principals who can manage IAM are few and do not also hold developer rights."""
     out = []
     developer = expand(settings.developer_actions)
     admins = []
-    for p in inv.principal_permissions.to_dict("records"):
+    for p in inv.iam.principal_permissions.to_dict("records"):
         ptype, name = p["principal_type"], p["principal"]
         base = {"name": name, "arn": p["arn"], "principal_type": ptype, "principal": name}
-        rtype = f"iam_{ptype}"
+        where = (G, f"iam_{ptype}", name)
         if p["unreadable"]:
-            out.append(
-                emit(
-                    "BP-IAM-08",
-                    NOT_ASSESSED,
-                    HIGH,
-                    G,
-                    rtype,
-                    name,
-                    "policy_unreadable",
-                    **base,
-                    policies=_sample(p["unreadable"]),
-                )
-            )
+            out.append(IAM_08.finding("policy_unreadable", *where, **base, policies=_sample(p["unreadable"])))
             continue
         iam_admin = iam_admin_actions(p["actions"])
         dev = developer & p["actions"]
@@ -529,37 +477,25 @@ def separate_iam_admins(inv: Inventory, settings: Settings) -> list[Finding]:
             admins.append(f"{ptype}:{name}")
             if dev:
                 out.append(
-                    emit(
-                        "BP-IAM-08",
-                        FAIL,
-                        HIGH,
-                        G,
-                        rtype,
-                        name,
+                    IAM_08.finding(
                         "admin_and_developer",
+                        *where,
                         **base,
                         iam_actions=_sample(iam_admin, 3),
                         developer_actions=_sample(dev, 3),
                     )
                 )
             else:
-                out.append(
-                    emit(
-                        "BP-IAM-08", REVIEW, MED, G, rtype, name, "iam_admin", **base, iam_actions=_sample(iam_admin, 3)
-                    )
-                )
+                out.append(IAM_08.finding("iam_admin", *where, **base, iam_actions=_sample(iam_admin, 3)))
         else:
-            out.append(emit("BP-IAM-08", PASS, HIGH, G, rtype, name, "separated", **base))
+            out.append(IAM_08.finding("separated", *where, **base, developer=bool(dev)))
     if len(admins) > settings.max_iam_admins:
         out.append(
-            emit(
-                "BP-IAM-08",
-                FAIL,
-                MED,
+            IAM_08.finding(
+                "too_many_admins",
                 G,
                 "account",
                 inv.account_id,
-                "too_many_admins",
                 name="IAM administrators",
                 count=len(admins),
                 max=settings.max_iam_admins,
@@ -569,62 +505,25 @@ def separate_iam_admins(inv: Inventory, settings: Settings) -> list[Finding]:
     return out
 
 
-@check(
-    "BP-IAM-09",
-    domain="iam",
-    severity=LOW,
-    needs=[DETAILS],
-    refs={
-        "CIS": ["1.15", "1.16"],
-        "FSBP": ["IAM.1", "IAM.2"],
-        "Prowler": ["iam_policy_attached_only_to_group_or_roles", "iam_user_administrator_access_policy"],
-    },
-)
+@IAM_09.rule
 def groups_and_least_privilege(inv: Inventory, settings: Settings) -> list[Finding]:
     """No policies on users directly; no customer-managed or inline policy allows * on *."""
     out = []
-    for u in inv.iam_users.to_dict("records"):
+    for u in inv.iam.iam_users.to_dict("records"):
         direct = [arn.rsplit("/", 1)[-1] for arn in u["attached"]] + [f"{n} (inline)" for n in u["inline"]]
+        where, who = (G, "iam_user", u["user"]), {"arn": u["arn"], "user": u["user"]}
         if direct:
-            out.append(
-                emit(
-                    "BP-IAM-09",
-                    FAIL,
-                    LOW,
-                    G,
-                    "iam_user",
-                    u["user"],
-                    "user_attached_policies",
-                    arn=u["arn"],
-                    user=u["user"],
-                    policies=_sample(direct),
-                )
-            )
+            out.append(IAM_09.finding("user_attached_policies", *where, **who, policies=_sample(direct)))
         else:
-            out.append(
-                emit(
-                    "BP-IAM-09",
-                    PASS,
-                    LOW,
-                    G,
-                    "iam_user",
-                    u["user"],
-                    "groups_and_roles_only",
-                    arn=u["arn"],
-                    user=u["user"],
-                )
-            )
-    for arn, p in inv.managed_policies.items():
+            out.append(IAM_09.finding("groups_and_roles_only", *where, **who))
+    for arn, p in inv.iam.managed_policies.items():
         if not p["is_aws_managed"] and allows_star_on_star(p["document"]):
             out.append(
-                emit(
-                    "BP-IAM-09",
-                    FAIL,
-                    HIGH,
+                IAM_09.finding(
+                    "star_star_policy",
                     G,
                     "iam_policy",
                     arn,
-                    "star_star_policy",
                     name=p["name"],
                     arn=arn,
                     policy=p["name"],
@@ -632,85 +531,58 @@ def groups_and_least_privilege(inv: Inventory, settings: Settings) -> list[Findi
                 )
             )
     for kind, frame, col in (
-        ("user", inv.iam_users, "user"),
-        ("group", inv.iam_groups, "group"),
-        ("role", inv.iam_roles, "role"),
+        ("user", inv.iam.iam_users, "user"),
+        ("group", inv.iam.iam_groups, "group"),
+        ("role", inv.iam.iam_roles, "role"),
     ):
         for row in frame.to_dict("records"):
             for pname, doc in row["inline"].items():
                 if allows_star_on_star(doc):
                     rid = f"{kind}/{row[col]}/{pname}"
+                    owner = f"{kind} {row[col]}"
                     out.append(
-                        emit(
-                            "BP-IAM-09",
-                            FAIL,
-                            HIGH,
+                        IAM_09.finding(
+                            "star_star_policy",
                             G,
                             "iam_inline_policy",
                             rid,
-                            "star_star_policy",
                             name=pname,
                             policy=pname,
-                            attached_to=f"{kind} {row[col]}",
+                            attached_to=owner,
                         )
                     )
     return out
 
 
-@check(
-    "BP-IAM-10",
-    domain="iam",
-    severity=LOW,
-    needs=[REPORT],
-    refs={
-        "CIS": ["1.12"],
-        "FSBP": ["IAM.8"],
-        "Prowler": ["iam_user_accesskey_unused", "iam_user_console_access_unused"],
-    },
-)
+@IAM_10.rule
 def unused_identities(inv: Inventory, settings: Settings) -> list[Finding]:
     """Users with no console or key activity within ``unused_days`` (or never, and older than that)."""
     out = []
-    keys = _by_user(inv.access_keys)
+    keys = _by_user(inv.iam.access_keys)
     for u in _users(inv):
         used = [u["password_last_used"], *(k["last_used"] for k in keys.get(u["user"], []))]
         used = [t for t in used if t is not None]
         last = max(used) if used else None
         idle = inv.days_since(last if last is not None else u["created"])
         base = {"arn": u["arn"], "user": u["user"], "last_activity": _date(last)}
+        where = (G, "iam_user", u["user"])
         if idle is not None and idle > settings.unused_days:
-            out.append(emit("BP-IAM-10", FAIL, LOW, G, "iam_user", u["user"], "unused_user", **base, days=idle))
+            out.append(IAM_10.finding("unused_user", *where, **base, days=idle))
         else:
-            out.append(emit("BP-IAM-10", PASS, LOW, G, "iam_user", u["user"], "active_user", **base))
+            out.append(IAM_10.finding("active_user", *where, **base))
     return out
 
 
-@check(
-    "BP-IAM-11",
-    domain="iam",
-    severity=LOW,
-    needs=["accessanalyzer.ListAnalyzers"],
-    refs={"CIS": ["1.20"], "FSBP": ["IAM.28"], "Prowler": ["accessanalyzer_enabled"]},
-)
+@IAM_11.rule
 def access_analyzer(inv: Inventory, settings: Settings) -> list[Finding]:
     """An active IAM Access Analyzer in every assessed region."""
     out = []
-    analyzers = inv.analyzers
+    analyzers = inv.iam.analyzers
     for region in inv.regions:
         active = analyzers[(analyzers["region"] == region) & (analyzers["status"].str.upper() == "ACTIVE")]
         if len(active):
-            out.append(
-                emit(
-                    "BP-IAM-11",
-                    PASS,
-                    LOW,
-                    region,
-                    "region",
-                    region,
-                    "analyzer_active",
-                    analyzers=", ".join(sorted(active["name"])),
-                )
-            )
+            names = ", ".join(sorted(active["name"]))
+            out.append(IAM_11.finding("analyzer_active", region, "region", region, analyzers=names))
         else:
-            out.append(emit("BP-IAM-11", FAIL, LOW, region, "region", region, "no_analyzer"))
+            out.append(IAM_11.finding("no_analyzer", region, "region", region))
     return out

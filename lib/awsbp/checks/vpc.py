@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from awsbp.checks.registry import check, emit
+from awsbp.checks.spec import CheckSpec, Reason
 from awsbp.findings import Finding, Severity, Status
 from awsbp.inventory import WORLD, Inventory, cidr_overlaps, is_private_cidr, rule_ports
 from awsbp.params import Settings
@@ -24,10 +24,125 @@ WORKLOAD_APIS = [
 ]
 LAYOUT_APIS = ["ec2.DescribeVpcs", "ec2.DescribeSubnets", "ec2.DescribeRouteTables"]
 SG_APIS = ["ec2.DescribeSecurityGroups", "ec2.DescribeSecurityGroupRules", "ec2.DescribeNetworkInterfaces"]
+DEV_PROD_APIS = [*LAYOUT_APIS, "ec2.DescribeNatGateways", "ec2.DescribeInstances", "rds.DescribeDBInstances"]
+
+VPC_01 = CheckSpec(
+    "BP-VPC-01",
+    domain="vpc",
+    severity=MED,
+    needs=["ec2.DescribeVpcs", *WORKLOAD_APIS],
+    article="vpc.one_system",
+    reasons={
+        "default_vpc_workloads": Reason(FAIL, MED),
+        "multiple_systems": Reason(FAIL, MED),
+        "untagged_workloads": Reason(REVIEW, LOW),
+        "single_system": Reason(PASS, MED),
+        "no_workloads": Reason(PASS, MED),
+    },
+)
+VPC_02 = CheckSpec(
+    "BP-VPC-02",
+    domain="vpc",
+    severity=HIGH,
+    needs=[*SG_APIS, "ec2.DescribeVpcs", *WORKLOAD_APIS],
+    article="vpc.no_world_ingress",
+    reasons={
+        "world_open": Reason(FAIL, HIGH),  # critical for admin/database ports; one step higher in dev
+        "world_open_unattached": Reason(FAIL, LOW),
+        "internet_lb_public_port": Reason(PASS, HIGH),
+        "no_world_ingress": Reason(PASS, HIGH),
+    },
+    refs={
+        "CIS": ["5.2", "5.3"],
+        "FSBP": ["EC2.18", "EC2.19", "EC2.13", "EC2.14"],
+        "Prowler": [
+            "ec2_securitygroup_allow_ingress_from_internet_to_all_ports",
+            "ec2_securitygroup_allow_ingress_from_internet_to_any_port",
+            "ec2_securitygroup_allow_ingress_from_internet_to_high_risk_tcp_ports",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
+        ],
+    },
+)
+VPC_03 = CheckSpec(
+    "BP-VPC-03",
+    domain="vpc",
+    severity=MED,
+    needs=[*SG_APIS, "ec2.DescribeVpcs"],
+    article="vpc.allow_by_group",
+    reasons={"private_cidr_source": Reason(FAIL, MED), "groups_only": Reason(PASS, MED)},
+)
+VPC_04 = CheckSpec(
+    "BP-VPC-04",
+    domain="vpc",
+    severity=HIGH,
+    needs=[*LAYOUT_APIS, "ec2.DescribeInstances", "ec2.DescribeSecurityGroupRules"],
+    article="vpc.private_subnets",
+    reasons={
+        "public_instance": Reason(FAIL, HIGH),
+        "bastion_world_admin": Reason(FAIL, HIGH),
+        "bastion": Reason(REVIEW, LOW),
+        "private_subnet_no_nat": Reason(REVIEW, LOW),
+        "multiple_bastions": Reason(REVIEW, LOW),
+        "private_instance": Reason(PASS, HIGH),
+    },
+    refs={"FSBP": ["EC2.9", "EC2.15"], "Prowler": ["ec2_instance_public_ip", "vpc_subnet_separate_private_public"]},
+)
+VPC_05 = CheckSpec(
+    "BP-VPC-05",
+    domain="vpc",
+    severity=CRIT,
+    needs=["rds.DescribeDBInstances", "rds.DescribeDBSubnetGroups", *LAYOUT_APIS],
+    article="vpc.rds_private",
+    reasons={
+        "publicly_accessible": Reason(FAIL, CRIT),
+        "public_subnet_in_group": Reason(FAIL, MED),
+        "private_db": Reason(PASS, CRIT),
+        "private_subnet_group": Reason(PASS, MED),
+    },
+    refs={"CIS": ["2.3.3"], "FSBP": ["RDS.2"], "Prowler": ["rds_instance_no_public_access"]},
+)
+VPC_06 = CheckSpec(
+    "BP-VPC-06",
+    domain="vpc",
+    severity=MED,
+    needs=DEV_PROD_APIS,
+    article="vpc.dev_like_prod",
+    reasons={
+        "missing_private_tier": Reason(FAIL, MED),
+        "public_workloads": Reason(FAIL, MED),
+        "nat_differs": Reason(REVIEW, LOW),
+        "no_environment_tags": Reason(REVIEW, LOW),
+        "no_prod_to_compare": Reason(REVIEW, LOW),
+        "prod_unreadable": Reason(NOT_ASSESSED, MED),
+        "same_structure": Reason(PASS, MED),
+    },
+)
+VPC_07 = CheckSpec(
+    "BP-VPC-07",
+    domain="vpc",
+    severity=LOW,
+    needs=[*LAYOUT_APIS, "ec2.DescribeVpcEndpoints", *WORKLOAD_APIS],
+    article="vpc.endpoints",
+    reasons={
+        "no_s3_gateway": Reason(FAIL, LOW),
+        "missing_interface_endpoints": Reason(REVIEW, INFO),
+        "s3_gateway_present": Reason(PASS, LOW),
+    },
+    refs={"FSBP": ["EC2.10"], "Prowler": ["vpc_endpoint_for_ec2_enabled"]},
+)
+VPC_08 = CheckSpec(
+    "BP-VPC-08",
+    domain="vpc",
+    severity=MED,
+    needs=["ec2.DescribeVpcs", "ec2.DescribeFlowLogs", "ec2.DescribeNetworkInterfaces"],
+    reasons={"no_flow_logs": Reason(FAIL, MED), "flow_logs_enabled": Reason(PASS, MED)},
+    refs={"CIS": ["3.7"], "FSBP": ["EC2.6"], "Prowler": ["vpc_flow_logs_enabled"]},
+)
+CHECKS = (VPC_01, VPC_02, VPC_03, VPC_04, VPC_05, VPC_06, VPC_07, VPC_08)
 
 
 def _vpc_names(inv: Inventory) -> dict[str, str]:
-    return {v["vpc_id"]: v["name"] or v["vpc_id"] for v in inv.vpcs.to_dict("records")}
+    return {v["vpc_id"]: v["name"] or v["vpc_id"] for v in inv.network.vpcs.to_dict("records")}
 
 
 def _join(values: Any, limit: int = 10) -> str:
@@ -45,7 +160,7 @@ def _by_group(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 def _subnet_tiers(inv: Inventory) -> dict[str, str]:
-    return dict(zip(inv.subnets["subnet_id"], inv.subnets["tier"], strict=True))
+    return dict(zip(inv.network.subnets["subnet_id"], inv.network.subnets["tier"], strict=True))
 
 
 def _opens_any(ports: tuple[int, int] | None, wanted: list[int]) -> bool:
@@ -59,37 +174,24 @@ def _within(ports: tuple[int, int] | None, allowed: list[int]) -> bool:
 
 
 def _world_ingress(inv: Inventory) -> pd.DataFrame:
-    rules = inv.sg_rules
+    rules = inv.network.sg_rules
     return rules[~rules["is_egress"] & rules["cidr"].isin(WORLD)]
 
 
-@check(
-    "BP-VPC-01",
-    domain="vpc",
-    severity=MED,
-    needs=["ec2.DescribeVpcs", *WORKLOAD_APIS],
-)
+@VPC_01.rule
 def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
     """Systems per VPC from tags (instances and RDS carry tags); the default VPC should hold nothing."""
     out = []
-    workloads = inv.workloads
-    for vpc in inv.vpcs.to_dict("records"):
-        name, region = vpc["name"] or vpc["vpc_id"], vpc["region"]
-        inside = workloads[workloads["vpc_id"] == vpc["vpc_id"]]
+    workloads = inv.network.workloads
+    for vpc in inv.network.vpcs.to_dict("records"):
+        name, region, vid = vpc["name"] or vpc["vpc_id"], vpc["region"], vpc["vpc_id"]
+        inside = workloads[workloads["vpc_id"] == vid]
         base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
         if vpc["is_default"] and len(inside):
+            workloads_here = _join(inside["name"])
             out.append(
-                emit(
-                    "BP-VPC-01",
-                    FAIL,
-                    MED,
-                    region,
-                    "vpc",
-                    vpc["vpc_id"],
-                    "default_vpc_workloads",
-                    **base,
-                    workloads=_join(inside["name"]),
-                    count=len(inside),
+                VPC_01.finding(
+                    "default_vpc_workloads", region, "vpc", vid, **base, workloads=workloads_here, count=len(inside)
                 )
             )
             continue
@@ -98,111 +200,49 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
         untagged = tagged[tagged["system"] == ""]
         if len(systems) > 1:
             out.append(
-                emit(
-                    "BP-VPC-01",
-                    FAIL,
-                    MED,
-                    region,
-                    "vpc",
-                    vpc["vpc_id"],
-                    "multiple_systems",
-                    **base,
-                    systems=_join(systems),
-                    count=len(systems),
+                VPC_01.finding(
+                    "multiple_systems", region, "vpc", vid, **base, systems=_join(systems), count=len(systems)
                 )
             )
         if len(untagged):
+            names = _join(untagged["name"])
             out.append(
-                emit(
-                    "BP-VPC-01",
-                    REVIEW,
-                    LOW,
-                    region,
-                    "vpc",
-                    vpc["vpc_id"],
-                    "untagged_workloads",
-                    **base,
-                    untagged=_join(untagged["name"]),
-                    count=len(untagged),
-                )
+                VPC_01.finding("untagged_workloads", region, "vpc", vid, **base, untagged=names, count=len(untagged))
             )
         if len(systems) == 1 and not len(untagged):
-            out.append(
-                emit("BP-VPC-01", PASS, MED, region, "vpc", vpc["vpc_id"], "single_system", **base, system=systems[0])
-            )
+            out.append(VPC_01.finding("single_system", region, "vpc", vid, **base, system=systems[0]))
         elif not len(inside):
-            out.append(emit("BP-VPC-01", PASS, MED, region, "vpc", vpc["vpc_id"], "no_workloads", **base))
+            out.append(VPC_01.finding("no_workloads", region, "vpc", vid, **base))
     return out
 
 
-@check(
-    "BP-VPC-02",
-    domain="vpc",
-    severity=HIGH,
-    needs=[*SG_APIS, "ec2.DescribeVpcs", *WORKLOAD_APIS],
-    refs={
-        "CIS": ["5.2", "5.3"],
-        "FSBP": ["EC2.18", "EC2.19", "EC2.13", "EC2.14"],
-        "Prowler": [
-            "ec2_securitygroup_allow_ingress_from_internet_to_all_ports",
-            "ec2_securitygroup_allow_ingress_from_internet_to_any_port",
-            "ec2_securitygroup_allow_ingress_from_internet_to_high_risk_tcp_ports",
-            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
-        ],
-    },
-)
+@VPC_02.rule
 def no_world_ingress(inv: Inventory, settings: Settings) -> list[Finding]:
     """World-open ingress is only for internet-facing load balancers on public ports."""
     out = []
     world = _by_group(_world_ingress(inv))
-    usage = _by_group(inv.sg_usage)
-    for sg in inv.security_groups.to_dict("records"):
+    usage = _by_group(inv.network.sg_usage)
+    for sg in inv.network.security_groups.to_dict("records"):
         gid, region, env = sg["group_id"], sg["region"], sg["environment"]
         base = {"name": sg["name"], "environment": env, "group_id": gid, "group_name": sg["name"]}
         rules, users = world.get(gid, []), usage.get(gid, [])
         used_by = _join(u["name"] for u in users)
         if not rules:
-            out.append(emit("BP-VPC-02", PASS, HIGH, region, "security_group", gid, "no_world_ingress", **base))
+            out.append(VPC_02.finding("no_world_ingress", region, "security_group", gid, **base))
             continue
         for rule in rules:
             ports = rule_ports(rule["protocol"], rule["from_port"], rule["to_port"])
             common = {**base, "source": rule["cidr"], "ports": rule["ports"]}
-            rid = rule["rule_id"] or f"{gid}:{rule['cidr']}:{rule['ports']}"
+            where = (region, "security_group_rule", rule["rule_id"] or f"{gid}:{rule['cidr']}:{rule['ports']}")
             if not users:
-                out.append(
-                    emit("BP-VPC-02", FAIL, LOW, region, "security_group_rule", rid, "world_open_unattached", **common)
-                )
+                out.append(VPC_02.finding("world_open_unattached", *where, **common))
             elif all(u["is_internet_lb"] for u in users) and _within(ports, settings.public_ports):
-                out.append(
-                    emit(
-                        "BP-VPC-02",
-                        PASS,
-                        HIGH,
-                        region,
-                        "security_group_rule",
-                        rid,
-                        "internet_lb_public_port",
-                        **common,
-                        used_by=used_by,
-                    )
-                )
+                out.append(VPC_02.finding("internet_lb_public_port", *where, **common, used_by=used_by))
             else:
                 severity = CRIT if _opens_any(ports, settings.admin_ports) or rule["ports"] == "all" else HIGH
                 if env == "dev":
                     severity = severity.raised()
-                out.append(
-                    emit(
-                        "BP-VPC-02",
-                        FAIL,
-                        severity,
-                        region,
-                        "security_group_rule",
-                        rid,
-                        "world_open",
-                        **common,
-                        used_by=used_by,
-                    )
-                )
+                out.append(VPC_02.finding("world_open", *where, severity=severity, **common, used_by=used_by))
     return out
 
 
@@ -215,7 +255,7 @@ class _GroupSuggester:
         import ipaddress
 
         self.enis: dict[str, list[tuple[list[Any], list[str]]]] = {}
-        for eni in inv.network_interfaces.to_dict("records"):
+        for eni in inv.network.network_interfaces.to_dict("records"):
             ips = []
             for ip in eni["private_ips"]:
                 try:
@@ -223,7 +263,8 @@ class _GroupSuggester:
                 except ValueError:
                     continue
             self.enis.setdefault(eni["vpc_id"], []).append((ips, list(eni["group_ids"])))
-        self.names = dict(zip(inv.security_groups["group_id"], inv.security_groups["name"], strict=True))
+        groups = inv.network.security_groups
+        self.names = dict(zip(groups["group_id"], groups["name"], strict=True))
         self._counts: dict[tuple[str, str], Counter[str]] = {}
 
     def __call__(self, vpc_id: str, cidr: str, exclude: str) -> str:
@@ -245,19 +286,15 @@ class _GroupSuggester:
         return _join([f"{gid} ({self.names.get(gid, '?')})" for gid in ranked])
 
 
-@check(
-    "BP-VPC-03",
-    domain="vpc",
-    severity=MED,
-    needs=[*SG_APIS, "ec2.DescribeVpcs"],
-)
+@VPC_03.rule
 def allow_by_security_group(inv: Inventory, settings: Settings) -> list[Finding]:
     """Internal ingress names source security groups rather than private address ranges."""
     out = []
-    by_group = _by_group(inv.sg_rules[~inv.sg_rules["is_egress"]])
+    rules = inv.network.sg_rules
+    by_group = _by_group(rules[~rules["is_egress"]])
     suggest = _GroupSuggester(inv)
-    vpc_cidrs = dict(zip(inv.vpcs["vpc_id"], inv.vpcs["cidrs"], strict=True))
-    for sg in inv.security_groups.to_dict("records"):
+    vpc_cidrs = dict(zip(inv.network.vpcs["vpc_id"], inv.network.vpcs["cidrs"], strict=True))
+    for sg in inv.network.security_groups.to_dict("records"):
         gid, region = sg["group_id"], sg["region"]
         own = by_group.get(gid, [])
         base = {"name": sg["name"], "environment": sg["environment"], "group_id": gid, "group_name": sg["name"]}
@@ -269,41 +306,34 @@ def allow_by_security_group(inv: Inventory, settings: Settings) -> list[Finding]
             if is_private_cidr(cidr) or cidr_overlaps(cidr, vpc_cidrs.get(sg["vpc_id"], [])):
                 flagged += 1
                 rid = rule["rule_id"] or f"{gid}:{cidr}:{rule['ports']}"
+                suggestion = suggest(sg["vpc_id"], cidr, gid)
                 out.append(
-                    emit(
-                        "BP-VPC-03",
-                        FAIL,
-                        MED,
+                    VPC_03.finding(
+                        "private_cidr_source",
                         region,
                         "security_group_rule",
                         rid,
-                        "private_cidr_source",
                         **base,
                         source=cidr,
                         ports=rule["ports"],
-                        suggestion=suggest(sg["vpc_id"], cidr, gid),
+                        suggestion=suggestion,
                     )
                 )
         if not flagged and any(rule["ref_group_id"] for rule in own):
-            out.append(emit("BP-VPC-03", PASS, MED, region, "security_group", gid, "groups_only", **base))
+            out.append(VPC_03.finding("groups_only", region, "security_group", gid, **base))
     return out
 
 
-@check(
-    "BP-VPC-04",
-    domain="vpc",
-    severity=HIGH,
-    needs=[*LAYOUT_APIS, "ec2.DescribeInstances", "ec2.DescribeSecurityGroupRules"],
-    refs={"FSBP": ["EC2.9", "EC2.15"], "Prowler": ["ec2_instance_public_ip", "vpc_subnet_separate_private_public"]},
-)
+@VPC_04.rule
 def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Finding]:
     """Servers in private subnets, bastions reviewed, private subnets with egress through NAT."""
     out = []
+    net = inv.network
     tiers = _subnet_tiers(inv)
-    subnet_names = dict(zip(inv.subnets["subnet_id"], inv.subnets["name"], strict=True))
+    subnet_names = dict(zip(net.subnets["subnet_id"], net.subnets["name"], strict=True))
     world = _world_ingress(inv)
     remote_ports = [22, 3389]
-    for i in inv.instances.to_dict("records"):
+    for i in net.instances.to_dict("records"):
         iid, region, subnet = i["instance_id"], i["region"], i["subnet_id"]
         base = {
             "name": i["name"] or iid,
@@ -322,58 +352,43 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
                 }
             )
             if exposed:
-                out.append(
-                    emit(
-                        "BP-VPC-04",
-                        FAIL,
-                        HIGH,
-                        region,
-                        "instance",
-                        iid,
-                        "bastion_world_admin",
-                        **base,
-                        ports=_join(exposed),
-                    )
-                )
+                out.append(VPC_04.finding("bastion_world_admin", region, "instance", iid, **base, ports=_join(exposed)))
             else:
-                out.append(emit("BP-VPC-04", REVIEW, LOW, region, "instance", iid, "bastion", **base))
+                out.append(VPC_04.finding("bastion", region, "instance", iid, **base))
         elif public:
-            out.append(emit("BP-VPC-04", FAIL, HIGH, region, "instance", iid, "public_instance", **base))
+            out.append(VPC_04.finding("public_instance", region, "instance", iid, **base))
         else:
-            out.append(emit("BP-VPC-04", PASS, HIGH, region, "instance", iid, "private_instance", **base))
-    instances = inv.instances
-    for s in inv.subnets.to_dict("records"):
+            out.append(VPC_04.finding("private_instance", region, "instance", iid, **base))
+    instances = net.instances
+    for s in net.subnets.to_dict("records"):
         inside = instances[instances["subnet_id"] == s["subnet_id"]]
         if s["tier"] == "private" and len(inside) and not s["has_nat_route"]:
+            name = s["name"] or s["subnet_id"]
+            names = _join(inside["name"].where(inside["name"] != "", inside["instance_id"]))
             out.append(
-                emit(
-                    "BP-VPC-04",
-                    REVIEW,
-                    LOW,
+                VPC_04.finding(
+                    "private_subnet_no_nat",
                     s["region"],
                     "subnet",
                     s["subnet_id"],
-                    "private_subnet_no_nat",
-                    name=s["name"] or s["subnet_id"],
-                    subnet_name=s["name"] or s["subnet_id"],
-                    instances=_join(inside["name"].where(inside["name"] != "", inside["instance_id"])),
+                    name=name,
+                    subnet_name=name,
+                    instances=names,
                 )
             )
     vpc_names = _vpc_names(inv)
     bastions = instances[instances["is_bastion"]]
     for (region, vpc_id), group in bastions.groupby(["region", "vpc_id"]):
         if len(group) > 1:
+            name = vpc_names.get(vpc_id, vpc_id)
             out.append(
-                emit(
-                    "BP-VPC-04",
-                    REVIEW,
-                    LOW,
+                VPC_04.finding(
+                    "multiple_bastions",
                     str(region),
                     "vpc",
                     str(vpc_id),
-                    "multiple_bastions",
-                    name=vpc_names.get(vpc_id, vpc_id),
-                    vpc_name=vpc_names.get(vpc_id, vpc_id),
+                    name=name,
+                    vpc_name=name,
                     bastions=_join(group["name"]),
                     count=len(group),
                 )
@@ -381,51 +396,33 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
     return out
 
 
-@check(
-    "BP-VPC-05",
-    domain="vpc",
-    severity=CRIT,
-    needs=["rds.DescribeDBInstances", "rds.DescribeDBSubnetGroups", *LAYOUT_APIS],
-    refs={"CIS": ["2.3.3"], "FSBP": ["RDS.2"], "Prowler": ["rds_instance_no_public_access"]},
-)
+@VPC_05.rule
 def rds_not_public(inv: Inventory, settings: Settings) -> list[Finding]:
     """No publicly accessible DB instance; DB subnet groups hold private subnets only."""
     out = []
-    for d in inv.db_instances.to_dict("records"):
+    net = inv.network
+    for d in net.db_instances.to_dict("records"):
         common = {"name": d["db_id"], "environment": d["environment"], "arn": d["arn"], "engine": d["engine"]}
-        if d["publicly_accessible"]:
-            out.append(
-                emit("BP-VPC-05", FAIL, CRIT, d["region"], "db_instance", d["db_id"], "publicly_accessible", **common)
-            )
-        else:
-            out.append(emit("BP-VPC-05", PASS, CRIT, d["region"], "db_instance", d["db_id"], "private_db", **common))
+        reason = "publicly_accessible" if d["publicly_accessible"] else "private_db"
+        out.append(VPC_05.finding(reason, d["region"], "db_instance", d["db_id"], **common))
     tiers = _subnet_tiers(inv)
-    names = dict(zip(inv.subnets["subnet_id"], inv.subnets["name"], strict=True))
-    for g in inv.db_subnet_groups.to_dict("records"):
+    names = dict(zip(net.subnets["subnet_id"], net.subnets["name"], strict=True))
+    for g in net.db_subnet_groups.to_dict("records"):
         public = [names.get(s) or s for s in g["subnet_ids"] if tiers.get(s) == "public"]
+        where = (g["region"], "db_subnet_group", g["name"])
         if public:
-            out.append(
-                emit(
-                    "BP-VPC-05",
-                    FAIL,
-                    MED,
-                    g["region"],
-                    "db_subnet_group",
-                    g["name"],
-                    "public_subnet_in_group",
-                    public_subnets=_join(public),
-                )
-            )
+            out.append(VPC_05.finding("public_subnet_in_group", *where, public_subnets=_join(public)))
         else:
-            out.append(emit("BP-VPC-05", PASS, MED, g["region"], "db_subnet_group", g["name"], "private_subnet_group"))
+            out.append(VPC_05.finding("private_subnet_group", *where))
     return out
 
 
 def _structure(inv: Inventory, vpc_id: str) -> dict[str, Any]:
-    subnets = inv.subnets[inv.subnets["vpc_id"] == vpc_id]
+    net = inv.network
+    subnets = net.subnets[net.subnets["vpc_id"] == vpc_id]
     tiers = dict(zip(subnets["subnet_id"], subnets["tier"], strict=True))
-    instances = inv.instances[(inv.instances["vpc_id"] == vpc_id) & ~inv.instances["is_bastion"]]
-    dbs = inv.db_instances[inv.db_instances["vpc_id"] == vpc_id]
+    instances = net.instances[(net.instances["vpc_id"] == vpc_id) & ~net.instances["is_bastion"]]
+    dbs = net.db_instances[net.db_instances["vpc_id"] == vpc_id]
     public_workloads = [
         i["name"] or i["instance_id"]
         for i in instances.to_dict("records")
@@ -436,7 +433,7 @@ def _structure(inv: Inventory, vpc_id: str) -> dict[str, Any]:
         for d in dbs.to_dict("records")
         if d["publicly_accessible"] or any(tiers.get(s) == "public" for s in d["subnet_ids"])
     ]
-    nats = inv.nat_gateways[inv.nat_gateways["vpc_id"] == vpc_id]
+    nats = net.nat_gateways[net.nat_gateways["vpc_id"] == vpc_id]
     return {
         "private": (subnets["tier"] == "private").any(),
         "nat": bool(len(nats)) or bool(subnets["has_nat_route"].any()),
@@ -444,23 +441,20 @@ def _structure(inv: Inventory, vpc_id: str) -> dict[str, Any]:
     }
 
 
-DEV_PROD_APIS = [*LAYOUT_APIS, "ec2.DescribeNatGateways", "ec2.DescribeInstances", "rds.DescribeDBInstances"]
-
-
-@check("BP-VPC-06", domain="vpc", severity=MED, needs=DEV_PROD_APIS)
+@VPC_06.rule
 def dev_matches_prod(inv: Inventory, settings: Settings) -> list[Finding]:
     """Non-production VPCs keep production's subnet structure (compared with prod of the same system)."""
-    vpcs = inv.vpcs[~inv.vpcs["is_default"]]
+    vpcs = inv.network.vpcs[~inv.network.vpcs["is_default"]]
     if len(vpcs) and (vpcs["environment"] == "").all():
-        return [emit("BP-VPC-06", REVIEW, LOW, "global", "account", inv.account_id, "no_environment_tags")]
+        return [VPC_06.finding("no_environment_tags", "global", "account", inv.account_id)]
     prod = vpcs[vpcs["environment"] == "prod"].to_dict("records")
     out = []
     for dev in vpcs[vpcs["environment"] == "dev"].to_dict("records"):
         peers = [p for p in prod if dev["system"] and p["system"] == dev["system"]] or prod
         if not peers:
-            name, region, vid = dev["name"] or dev["vpc_id"], dev["region"], dev["vpc_id"]
+            name = dev["name"] or dev["vpc_id"]
             base = {"name": name, "environment": "dev", "vpc_name": name}
-            out.append(emit("BP-VPC-06", REVIEW, LOW, region, "vpc", vid, "no_prod_to_compare", **base))
+            out.append(VPC_06.finding("no_prod_to_compare", dev["region"], "vpc", dev["vpc_id"], **base))
             continue
         out += _compare_with_prod(inv, dev, [(inv, p, p["name"] or p["vpc_id"]) for p in peers])
     return out
@@ -476,14 +470,14 @@ def _compare_with_prod(
     theirs = [_structure(peer_inv, p["vpc_id"]) for peer_inv, p, _ in peers]
     out = []
     if any(t["private"] for t in theirs) and not mine["private"]:
-        out.append(emit("BP-VPC-06", FAIL, MED, region, "vpc", vid, "missing_private_tier", **base))
+        out.append(VPC_06.finding("missing_private_tier", region, "vpc", vid, **base))
     if mine["public_workloads"] and not any(t["public_workloads"] for t in theirs):
         workloads = _join(mine["public_workloads"])
-        out.append(emit("BP-VPC-06", FAIL, MED, region, "vpc", vid, "public_workloads", **base, workloads=workloads))
+        out.append(VPC_06.finding("public_workloads", region, "vpc", vid, **base, workloads=workloads))
     if mine["private"] and any(t["nat"] for t in theirs) and not mine["nat"]:
-        out.append(emit("BP-VPC-06", REVIEW, LOW, region, "vpc", vid, "nat_differs", **base))
+        out.append(VPC_06.finding("nat_differs", region, "vpc", vid, **base))
     if not out:
-        out.append(emit("BP-VPC-06", PASS, MED, region, "vpc", vid, "same_structure", **base))
+        out.append(VPC_06.finding("same_structure", region, "vpc", vid, **base))
     return out
 
 
@@ -495,12 +489,12 @@ def dev_matches_prod_across_accounts(inventories: list[Inventory]) -> list[Findi
     layout = [api.split(".") for api in DEV_PROD_APIS]
 
     def unreadable(inv: Inventory) -> bool:
-        regions = inv.snapshot.meta.get("regions") or []
-        return any(not inv.snapshot.has(service, r, api) for r in regions for service, api in layout)
+        return any(not inv.snapshot.has(service, r, api) for r in inv.regions for service, api in layout)
 
     def tagged(inv: Inventory, env: str) -> list[dict[str, Any]]:
-        vpcs = inv.vpcs[~inv.vpcs["is_default"] & (inv.vpcs["environment"] == env) & (inv.vpcs["system"] != "")]
-        return vpcs.to_dict("records")
+        vpcs = inv.network.vpcs
+        chosen = vpcs[~vpcs["is_default"] & (vpcs["environment"] == env) & (vpcs["system"] != "")]
+        return chosen.to_dict("records")
 
     def label(inv: Inventory) -> str:
         return str(inv.snapshot.meta.get("account_name") or inv.account_id)
@@ -524,9 +518,10 @@ def dev_matches_prod_across_accounts(inventories: list[Inventory]) -> list[Findi
                 name = dev["name"] or dev["vpc_id"]
                 base = {"name": name, "environment": "dev", "vpc_name": name}
                 found = [
-                    emit("BP-VPC-06", NOT_ASSESSED, MED, dev["region"], "vpc", dev["vpc_id"], "prod_unreadable",
-                         **base, accounts=_join(blind))
-                ]  # fmt: skip
+                    VPC_06.finding(
+                        "prod_unreadable", dev["region"], "vpc", dev["vpc_id"], **base, accounts=_join(blind)
+                    )
+                ]
             else:
                 found = []
             for finding in found:
@@ -535,45 +530,35 @@ def dev_matches_prod_across_accounts(inventories: list[Inventory]) -> list[Findi
     return out
 
 
-@check(
-    "BP-VPC-07",
-    domain="vpc",
-    severity=LOW,
-    needs=[*LAYOUT_APIS, "ec2.DescribeVpcEndpoints", *WORKLOAD_APIS],
-    refs={"FSBP": ["EC2.10"], "Prowler": ["vpc_endpoint_for_ec2_enabled"]},
-)
+@VPC_07.rule
 def vpc_endpoints(inv: Inventory, settings: Settings) -> list[Finding]:
     """VPCs with private workloads reach S3 (and expected services) through endpoints."""
     out = []
+    net = inv.network
     tiers = _subnet_tiers(inv)
-    endpoints = inv.vpc_endpoints[~inv.vpc_endpoints["state"].isin(["deleted", "deleting", "failed", "rejected"])]
+    endpoints = net.vpc_endpoints[~net.vpc_endpoints["state"].isin(["deleted", "deleting", "failed", "rejected"])]
     names = _vpc_names(inv)
-    envs = dict(zip(inv.vpcs["vpc_id"], inv.vpcs["environment"], strict=True))
+    envs = dict(zip(net.vpcs["vpc_id"], net.vpcs["environment"], strict=True))
     private_vpcs = {
         (w["region"], w["vpc_id"])
-        for w in inv.workloads.to_dict("records")
+        for w in net.workloads.to_dict("records")
         if w["vpc_id"] and any(tiers.get(s) == "private" for s in w["subnet_ids"])
     }
     for region, vid in sorted(private_vpcs):
         mine = endpoints[endpoints["vpc_id"] == vid]
         base = {"name": names.get(vid, vid), "environment": envs.get(vid, ""), "vpc_name": names.get(vid, vid)}
         s3 = mine[(mine["service"] == "s3") & (mine["type"] == "gateway")]
-        if len(s3):
-            out.append(emit("BP-VPC-07", PASS, LOW, region, "vpc", vid, "s3_gateway_present", **base))
-        else:
-            out.append(emit("BP-VPC-07", FAIL, LOW, region, "vpc", vid, "no_s3_gateway", **base))
+        reason = "s3_gateway_present" if len(s3) else "no_s3_gateway"
+        out.append(VPC_07.finding(reason, region, "vpc", vid, **base))
         have = set(mine[mine["type"] == "interface"]["service"])
         missing = [s for s in settings.expected_endpoints if s not in have]
         if missing:
             out.append(
-                emit(
-                    "BP-VPC-07",
-                    REVIEW,
-                    INFO,
+                VPC_07.finding(
+                    "missing_interface_endpoints",
                     region,
                     "vpc",
                     vid,
-                    "missing_interface_endpoints",
                     **base,
                     missing=_join(missing, limit=20),
                     count=len(missing),
@@ -582,38 +567,23 @@ def vpc_endpoints(inv: Inventory, settings: Settings) -> list[Finding]:
     return out
 
 
-@check(
-    "BP-VPC-08",
-    domain="vpc",
-    severity=MED,
-    needs=["ec2.DescribeVpcs", "ec2.DescribeFlowLogs", "ec2.DescribeNetworkInterfaces"],
-    refs={"CIS": ["3.7"], "FSBP": ["EC2.6"], "Prowler": ["vpc_flow_logs_enabled"]},
-)
+@VPC_08.rule
 def flow_logs(inv: Inventory, settings: Settings) -> list[Finding]:
     """Every VPC records its traffic with flow logs; an empty VPC without them is a low finding."""
     out = []
-    logs = inv.flow_logs[inv.flow_logs["status"].str.upper() == "ACTIVE"]
-    used = set(inv.network_interfaces["vpc_id"]) | set(inv.workloads["vpc_id"])
-    for vpc in inv.vpcs.to_dict("records"):
+    net = inv.network
+    logs = net.flow_logs[net.flow_logs["status"].str.upper() == "ACTIVE"]
+    used = set(net.network_interfaces["vpc_id"]) | set(net.workloads["vpc_id"])
+    for vpc in net.vpcs.to_dict("records"):
         vid, name = vpc["vpc_id"], vpc["name"] or vpc["vpc_id"]
         base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
         mine = logs[logs["resource_id"] == vid]
         if len(mine):
+            destinations = _join(sorted(set(mine["destination"])))
             out.append(
-                emit(
-                    "BP-VPC-08",
-                    PASS,
-                    MED,
-                    vpc["region"],
-                    "vpc",
-                    vid,
-                    "flow_logs_enabled",
-                    **base,
-                    destinations=_join(sorted(set(mine["destination"]))),
-                )
+                VPC_08.finding("flow_logs_enabled", vpc["region"], "vpc", vid, **base, destinations=destinations)
             )
         else:
-            out.append(
-                emit("BP-VPC-08", FAIL, MED if vid in used else LOW, vpc["region"], "vpc", vid, "no_flow_logs", **base)
-            )
+            severity = MED if vid in used else LOW
+            out.append(VPC_08.finding("no_flow_logs", vpc["region"], "vpc", vid, severity=severity, **base))
     return out

@@ -30,6 +30,9 @@ import boto3
 from awsbp.demo.world import DEMO_CREDENTIAL, DEMO_REGION, LOOPBACK_HOSTS, demo_clients, require_loopback
 
 MOTO_SEED = 42
+# Control requests (reset, seed) only guard against a hung server: on a loaded machine a reset of a large world
+# takes long, so the wait is generous rather than tight.
+CONTROL_TIMEOUT = 600
 # moto's default account. Never set MOTO_ACCOUNT_ID: it would break AssumeRole into other simulated accounts.
 MOTO_ACCOUNT_ID = "123456789012"
 
@@ -184,7 +187,7 @@ class DemoServer:
             raise RuntimeError("demo server is not running; call start() first")
         request = urllib.request.Request(self.endpoint + path, data=b"", method="POST")
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
-        with opener.open(request, timeout=30) as response:
+        with opener.open(request, timeout=CONTROL_TIMEOUT) as response:
             response.read()
 
     def stop(self) -> None:

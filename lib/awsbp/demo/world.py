@@ -106,8 +106,8 @@ class Clients:
         self.endpoint = endpoint
         self._config = Config(
             retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=5,
-            read_timeout=60,
+            connect_timeout=60,  # loopback: generous, it only guards against a hung server on a busy machine
+            read_timeout=600,
             s3={"addressing_style": "path"},  # bucket names stay in the path, never in the host name
         )
         self.session = _session(DEMO_CREDENTIAL, DEMO_CREDENTIAL)

@@ -1,4 +1,5 @@
-"""Snapshot -> tidy pandas DataFrames the checks read, with derived columns.
+"""Network frames of the inventory: VPCs, subnets, routes, gateways, endpoints, flow logs, security groups and
+rules, interfaces, instances, load balancers, databases, Lambda functions, workloads and security-group usage.
 
 Derived facts worth knowing:
 
@@ -9,9 +10,6 @@ Derived facts worth knowing:
   list no interface for some resources.
 * ``environment`` / ``system`` / ``role`` come from tags as the settings say; a resource without
   an environment tag inherits its VPC's.
-
-Pure: no AWS calls. Frames only hold regions whose data was collected; checks learn about gaps
-through :mod:`awsbp.checks.registry`.
 """
 
 from __future__ import annotations
@@ -22,22 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from awsbp.devtools_inventory import DevtoolsFrames
-from awsbp.iam_inventory import IamFrames
-from awsbp.params import Settings
-from awsbp.snapshot import Snapshot
+from awsbp.inventory.source import Source, frame, tags_of
 
 WORLD = {"0.0.0.0/0", "::/0"}
 DEFAULT_VPC_NAME = "default VPC"  # display name of an unnamed default VPC
 ALL_PORTS = "all"
-
-
-def tags_of(item: dict[str, Any], key: str = "Tags") -> dict[str, str]:
-    """``{'Tags': [{'Key': 'Name', 'Value': 'web'}]} -> {'Name': 'web'}`` (also ``TagList``)."""
-    raw = item.get(key) or item.get("TagList") or []
-    if isinstance(raw, dict):
-        return {str(k): str(v) for k, v in raw.items()}
-    return {t["Key"]: t.get("Value", "") for t in raw if "Key" in t}
 
 
 def port_label(protocol: str, from_port: int | None, to_port: int | None) -> str:
@@ -92,40 +79,15 @@ def cidr_overlaps(cidr: str, others: list[str]) -> bool:
     return False
 
 
-BOOL_PREFIXES = ("is_", "has_", "routes_to_", "map_public_ip", "publicly_accessible")
+class NetworkFrames:
+    """VPCs, subnets with their tier, security groups and rules, interfaces, and the workloads in them."""
 
-
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """A frame with fixed columns; flag columns are bool even when empty, so masks select rows."""
-    frame = pd.DataFrame(rows, columns=columns)
-    for col in columns:
-        if col.startswith(BOOL_PREFIXES):
-            frame[col] = frame[col].astype(bool)
-    return frame
-
-
-class Inventory(IamFrames, DevtoolsFrames):
-    """DataFrames over one snapshot. Build with ``Inventory(snapshot, settings)``."""
-
-    def __init__(self, snapshot: Snapshot, settings: Settings | None = None):
-        self.snapshot = snapshot
-        self.settings = settings or Settings()
-
-    @property
-    def account_id(self) -> str:
-        return self.snapshot.account_id
-
-    @property
-    def regions(self) -> list[str]:
-        return self.snapshot.regions
+    def __init__(self, source: Source):
+        self.source = source
+        self.settings = source.settings
 
     def _items(self, service: str, api: str) -> list[tuple[str, dict[str, Any]]]:
-        """(region, item) pairs of one API across every region where it was collected."""
-        out = []
-        for region, apis in sorted(self.snapshot.data.get(service, {}).items()):
-            for item in apis.get(api) or []:
-                out.append((region, item))
-        return out
+        return self.source.items(service, api)
 
     # Where resources carry tags, and the key that names them in findings (``Finding.resource_id``).
     TAGGED = (
@@ -168,7 +130,7 @@ class Inventory(IamFrames, DevtoolsFrames):
                 }
             )
         cols = ["region", "vpc_id", "name", "cidrs", "is_default", "environment", "system", "tags"]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def route_tables(self) -> pd.DataFrame:
@@ -197,7 +159,7 @@ class Inventory(IamFrames, DevtoolsFrames):
                 }
             )
         cols = ["region", "route_table_id", "vpc_id", "name", "is_main", "subnet_ids", "routes_to_igw", "routes_to_nat"]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def subnets(self) -> pd.DataFrame:
@@ -234,7 +196,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             "has_nat_route",
             "map_public_ip",
         ]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def nat_gateways(self) -> pd.DataFrame:
@@ -249,7 +211,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             for r, n in self._items("ec2", "DescribeNatGateways")
             if n.get("State") not in ("deleted", "deleting", "failed")
         ]
-        return _frame(rows, ["region", "nat_gateway_id", "vpc_id", "subnet_id", "state"])
+        return frame(rows, ["region", "nat_gateway_id", "vpc_id", "subnet_id", "state"])
 
     @cached_property
     def vpc_endpoints(self) -> pd.DataFrame:
@@ -268,7 +230,7 @@ class Inventory(IamFrames, DevtoolsFrames):
                     "state": str(e.get("State", "")).lower(),
                 }
             )
-        return _frame(rows, ["region", "endpoint_id", "vpc_id", "type", "service_name", "service", "state"])
+        return frame(rows, ["region", "endpoint_id", "vpc_id", "type", "service_name", "service", "state"])
 
     @cached_property
     def flow_logs(self) -> pd.DataFrame:
@@ -282,7 +244,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             }
             for r, f in self._items("ec2", "DescribeFlowLogs")
         ]
-        return _frame(rows, ["region", "flow_log_id", "resource_id", "status", "destination"])
+        return frame(rows, ["region", "flow_log_id", "resource_id", "status", "destination"])
 
     # --- security groups -------------------------------------------------------------------
     @cached_property
@@ -301,7 +263,7 @@ class Inventory(IamFrames, DevtoolsFrames):
                     "environment": self.settings.environment_of(tags) or vpc_env.get(g.get("VpcId", ""), ""),
                 }
             )
-        return _frame(rows, ["region", "group_id", "group_name", "name", "vpc_id", "environment"])
+        return frame(rows, ["region", "group_id", "group_name", "name", "vpc_id", "environment"])
 
     @cached_property
     def sg_rules(self) -> pd.DataFrame:
@@ -339,7 +301,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             "prefix_list_id",
             "description",
         ]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def network_interfaces(self) -> pd.DataFrame:
@@ -376,7 +338,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             "private_ips",
             "public_ip",
         ]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     # --- workloads -------------------------------------------------------------------------
     @cached_property
@@ -437,7 +399,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             "is_bastion",
             "tags",
         ]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def load_balancers(self) -> pd.DataFrame:
@@ -471,7 +433,7 @@ class Inventory(IamFrames, DevtoolsFrames):
                 }
             )
         cols = ["region", "lb_id", "name", "kind", "scheme", "vpc_id", "subnet_ids", "group_ids", "eni_key"]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def db_subnet_groups(self) -> pd.DataFrame:
@@ -484,7 +446,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             }
             for r, g in self._items("rds", "DescribeDBSubnetGroups")
         ]
-        return _frame(rows, ["region", "name", "vpc_id", "subnet_ids"])
+        return frame(rows, ["region", "name", "vpc_id", "subnet_ids"])
 
     @cached_property
     def db_instances(self) -> pd.DataFrame:
@@ -525,7 +487,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             "is_bastion",
             "tags",
         ]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def lambda_functions(self) -> pd.DataFrame:
@@ -558,7 +520,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             "secrets",
             "references",
         ]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     @cached_property
     def workloads(self) -> pd.DataFrame:
@@ -644,7 +606,7 @@ class Inventory(IamFrames, DevtoolsFrames):
             "is_bastion",
             "is_internet_lb",
         ]
-        return _frame(rows, cols)
+        return frame(rows, cols)
 
     def _eni_owner(
         self, eni: dict[str, Any], lbs_by_key: dict[tuple[str, str], dict[str, Any]]
@@ -690,4 +652,4 @@ class Inventory(IamFrames, DevtoolsFrames):
             rtype, rid, name, internet_lb = self._eni_owner(eni, lbs_by_key)
             for gid in eni["group_ids"]:
                 add(eni["region"], gid, rtype, rid, names.get(rid, name), internet_lb)
-        return _frame(rows, ["region", "group_id", "resource_type", "resource_id", "name", "is_internet_lb"])
+        return frame(rows, ["region", "group_id", "resource_type", "resource_id", "name", "is_internet_lb"])

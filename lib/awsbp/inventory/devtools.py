@@ -12,21 +12,22 @@ from typing import Any
 
 import pandas as pd
 
-from awsbp.iam_inventory import parse_time
+from awsbp.inventory.network import NetworkFrames
+from awsbp.inventory.source import Source, parse_time
 
-AWS_KEY = "AWS Access Key"
 NAME_PATTERN = "Secret-like name"
 
 
 class DevtoolsFrames:
-    """Mixed into :class:`awsbp.inventory.Inventory`; expects ``settings``, ``_items`` and ``instances``."""
+    """Build projects, pipelines, user data, images, secrets, and every secret detection in one frame."""
 
-    settings: Any
-    instances: pd.DataFrame
-    lambda_functions: pd.DataFrame
+    def __init__(self, source: Source, network: NetworkFrames):
+        self.source = source
+        self.settings = source.settings
+        self.network = network
 
-    def _items(self, service: str, api: str) -> list[tuple[str, dict[str, Any]]]:  # pragma: no cover - provided
-        raise NotImplementedError
+    def _items(self, service: str, api: str) -> list[tuple[str, dict[str, Any]]]:
+        return self.source.items(service, api)
 
     @cached_property
     def codebuild_projects(self) -> pd.DataFrame:
@@ -62,7 +63,7 @@ class DevtoolsFrames:
 
     @cached_property
     def user_data(self) -> pd.DataFrame:
-        names = dict(zip(self.instances["instance_id"], self.instances["name"], strict=True))
+        names = dict(zip(self.network.instances["instance_id"], self.network.instances["name"], strict=True))
         rows = [
             {
                 "region": r,
@@ -168,7 +169,7 @@ class DevtoolsFrames:
                 if variable not in hit and variable not in references and self._secret_name(variable):
                     rows.append(row(variable, NAME_PATTERN, ""))
 
-        for f in self.lambda_functions.to_dict("records"):
+        for f in self.network.lambda_functions.to_dict("records"):
             add(
                 "lambda",
                 f["region"],

@@ -1,35 +1,17 @@
-"""IAM frames of the inventory: credential report, users, groups, roles, policies, keys, analyzers.
-
-Ages are measured from the snapshot's ``collected_at``, not from today, so re-rendering an old
-snapshot gives the same findings.
-"""
+"""IAM frames of the inventory: credential report, users, groups, roles, policies, keys, analyzers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from awsbp import policy
+from awsbp.inventory.source import NO_VALUE, Source, parse_time
 from awsbp.snapshot import GLOBAL
 
 ROOT_USER = "<root_account>"
-NO_VALUE = {"", "N/A", "no_information", "not_supported"}
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A credential-report or API timestamp as an aware datetime; ``None`` for N/A-like values."""
-    if value is None or (isinstance(value, str) and value.strip() in NO_VALUE):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _value(value: Any) -> str:
@@ -43,20 +25,14 @@ def _bool(value: Any) -> bool:
 
 
 class IamFrames:
-    """Mixed into :class:`awsbp.inventory.Inventory`; expects ``snapshot`` and ``_items``."""
+    """The credential report, access keys, users, groups, roles, policies and their effective permissions."""
 
-    snapshot: Any
+    def __init__(self, source: Source):
+        self.source = source
+        self.snapshot = source.snapshot
 
-    def _items(self, service: str, api: str) -> list[tuple[str, dict[str, Any]]]:  # pragma: no cover - provided
-        raise NotImplementedError
-
-    @cached_property
-    def now(self) -> datetime:
-        """When the data was collected (the reference for every age)."""
-        return parse_time(self.snapshot.meta.get("collected_at")) or datetime.now(UTC)
-
-    def days_since(self, when: datetime | None) -> int | None:
-        return None if when is None else max((self.now - when).days, 0)
+    def _items(self, service: str, api: str) -> list[tuple[str, dict[str, Any]]]:
+        return self.source.items(service, api)
 
     # --- credential report -----------------------------------------------------------------
     @cached_property

@@ -1,0 +1,63 @@
+"""Running checks: each check over one inventory, with NOT_ASSESSED derived from the collection's gaps.
+
+For a region where an API a check ``needs`` was not collected, the check's findings for that region are
+dropped and replaced by one NOT_ASSESSED finding that names the failed API; a global gap drops every finding
+of the check. A check can therefore never report PASS on missing data. A check that raises becomes a
+NOT_ASSESSED ``check_error`` finding, never a crash of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from awsbp.checks.registry import REGISTRY
+from awsbp.checks.spec import CHECK_ERROR_REASON, CheckSpec
+from awsbp.findings import Finding
+from awsbp.inventory import Inventory
+from awsbp.params import Settings
+from awsbp.snapshot import GLOBAL
+
+
+def missing_inputs(spec: CheckSpec, inventory: Inventory) -> dict[str, list[str]]:
+    """Per region (or ``global``), the one-line reasons of the needed APIs that are absent."""
+    snapshot = inventory.snapshot
+    regional = any(snapshot.region_of(service, "") == "" for service, _ in spec.needs)
+    out: dict[str, list[str]] = {}
+    for region in (inventory.regions if regional else []) or [GLOBAL]:
+        reasons = [
+            snapshot.missing_reason(service, snapshot.region_of(service, region), api)
+            for service, api in spec.needs
+            if not snapshot.has(service, snapshot.region_of(service, region), api)
+        ]
+        if reasons:
+            out[region] = sorted(set(reasons))
+    return out
+
+
+def run_check(spec: CheckSpec, inventory: Inventory, settings: Settings) -> list[Finding]:
+    """One check over one inventory, with gaps turned into NOT_ASSESSED and account ids filled."""
+    account = inventory.account_id
+    gaps = missing_inputs(spec, inventory)
+    gap_findings = [spec.gap(account, region, reasons) for region, reasons in gaps.items()]
+    try:
+        found = spec.func(inventory, settings) if spec.func else []
+    except Exception as err:  # noqa: BLE001 - a broken check must show as a gap, not crash the run
+        failure = spec.gap(account, GLOBAL, [f"check failed: {type(err).__name__}: {err}"], CHECK_ERROR_REASON)
+        return [failure, *gap_findings]
+    kept = []
+    for finding in found:
+        if finding.region in gaps or (gaps and finding.region == GLOBAL):
+            continue
+        finding.account_id = account
+        kept.append(finding)
+    return kept + gap_findings
+
+
+def run_checks(inventory: Inventory, settings: Settings, domains: Iterable[str] | None = None) -> list[Finding]:
+    """Every registered check (optionally of some domains) over one inventory, sorted by check id."""
+    wanted = set(domains) if domains else None
+    findings: list[Finding] = []
+    for spec in REGISTRY.values():
+        if wanted is None or spec.domain in wanted:
+            findings.extend(run_check(spec, inventory, settings))
+    return findings
