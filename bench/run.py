@@ -29,8 +29,17 @@ NOTEBOOKS = ("10_vpc", "20_iam", "30_devtools")
 
 def _render_times(snapshot: str, work: Path) -> dict[str, float]:
     """Seconds to execute and convert each domain notebook, and an empty notebook with the same kernel."""
-    from awsbp.render import execute_and_convert
-    from awsbp.runner import notebooks_dir
+    from datetime import date
+
+    from awsbp.assess import ASSESSMENT_FILE, assess
+    from awsbp.params import Settings
+    from awsbp.report.execute import execute_and_convert, notebooks_dir
+    from awsbp.snapshot import Snapshot
+
+    account = work / "account"  # a run's account folder: the snapshot and its assessment, as the batch leaves it
+    saved = Snapshot.load(snapshot)
+    saved.save(account / "snapshot.json.gz")
+    assess(saved, Settings(), [], today=date.today(), lang="en").save(account / ASSESSMENT_FILE)
 
     empty = nbformat.v4.new_notebook()
     empty.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
@@ -41,7 +50,7 @@ def _render_times(snapshot: str, work: Path) -> dict[str, float]:
     jobs: list[tuple[str, Path, dict[str, Any]]] = [
         ("warm-up", empty_path, {})
     ]  # the first kernel of a process pays for cold caches: not counted
-    jobs += [(nb, notebooks_dir() / f"{nb}.ipynb", {"snapshot": snapshot, "lang": "en"}) for nb in NOTEBOOKS]
+    jobs += [(nb, notebooks_dir() / f"{nb}.ipynb", {"account": str(account), "lang": "en"}) for nb in NOTEBOOKS]
     jobs.insert(1, ("empty-before", empty_path, {}))
     jobs += [("empty-after", empty_path, {})]
     for name, path, params in jobs:

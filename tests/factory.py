@@ -524,3 +524,34 @@ def hostile_world() -> dict[str, list[Any]]:
     with_(world, "ec2.DescribeSecurityGroups", sg("sg-evil", "vpc-prod", "evil", Name=HOSTILE))
     with_(world, "ec2.DescribeSecurityGroupRules", rule("sg-evil", "sgr-evil", cidr="0.0.0.0/0", port=22))
     return world
+
+
+def offline_run(tmp_path, snapshots: list[Snapshot], lang: str = "en", **params: Any):
+    """A run of the real batch over saved snapshots (``--from-snapshots``: no AWS), without notebooks."""
+    from awsbp.batch.runner import run
+    from awsbp.params import parse
+
+    source = tmp_path / "source-run"
+    for snap in snapshots:
+        snap.save(source / snap.account_id / "snapshot.json.gz")
+    return run(
+        parse({"client": "acme", "lang": lang, **params}),
+        output=tmp_path / "out",
+        quiet=True,
+        from_snapshots=source,
+        render=False,
+    )
+
+
+def account_folder(folder, snap: Snapshot, lang: str = "en", **params: Any):
+    """A run's account folder as the batch leaves it: the snapshot and its saved assessment."""
+    from datetime import date
+
+    from awsbp.assess import ASSESSMENT_FILE, assess
+    from awsbp.params import Settings, Suppression
+
+    settings = Settings.model_validate(params.get("settings") or {})
+    rules = [Suppression.model_validate(r) for r in params.get("suppressions") or []]
+    snap.save(folder / "snapshot.json.gz")
+    assess(snap, settings, rules, today=date(2026, 11, 28), lang=lang).save(folder / ASSESSMENT_FILE)
+    return folder

@@ -49,7 +49,7 @@ def test_dependencies_are_pinned_to_a_range():
 
 def test_pure_modules_do_not_import_boto():
     pure = [
-        ROOT / "lib/awsbp/workbook.py",
+        ROOT / "lib/awsbp/report/workbook.py",
         *(ROOT / "lib/awsbp/inventory").glob("*.py"),
         *(ROOT / "lib/awsbp/checks").glob("*.py"),
     ]

@@ -6,21 +6,16 @@ Problems the user can fix print one line and exit 2 (no traceback unless ``--deb
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import logging
 import sys
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from awsbp import __version__
+from awsbp.batch.runner import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_PARTIAL, RunResult, run
 from awsbp.errors import AwsbpError
-from awsbp.params import load, parse
-from awsbp.runner import EXIT_BAD_INPUT, EXIT_PARTIAL, RunResult, run
-
-EXIT_INTERRUPTED = 130
+from awsbp.params import load
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +65,11 @@ def _report(result: RunResult, quiet: bool) -> int:
             if not report["ok"]:
                 print(f"awsbp: {account.name}: {report['notebook']} incomplete: {report['error']}", file=sys.stderr)
     code = result.exit_code
+    if code == EXIT_INTERRUPTED:
+        print(
+            f"awsbp: interrupted; completed accounts are kept and listed in {result.index.resolve()}", file=sys.stderr
+        )
+        return code
     if code != EXIT_BAD_INPUT:
         print(result.index.resolve())
     elif not quiet:
@@ -89,34 +89,15 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import yaml
+    from awsbp.demo.run import only_intended_failures, run_demo
 
-    from awsbp.demo.history import forward, rewind
-    from awsbp.demo.server import DemoServer, simulated_environment
-    from awsbp.demo.world import seed
-    from awsbp.demo.world_org import UNREACHABLE
-
-    raw = yaml.safe_load(files("awsbp.demo").joinpath("params.yaml").read_text(encoding="utf-8"))
-    params = parse(raw, "demo params")
-    if not args.quiet:
-        print("awsbp: starting the simulated account (moto server on 127.0.0.1) …", file=sys.stderr)
-    # moto prints notes about APIs it lacks on stdout; stdout is for the index path alone
-    with DemoServer() as server, contextlib.redirect_stdout(io.StringIO()):
-        ids = seed(server.endpoint)
-        rewind(server.endpoint, ids)  # a month ago: assessed first (findings only), for the diff
-        with simulated_environment(server.endpoint):
-            earlier = run(params, lang=args.lang, output=args.output, quiet=True, render=False)
-        forward(server.endpoint, ids)
-        if not args.quiet:
-            print(f"awsbp: a month later (compared with {earlier.run_dir.name}) …", file=sys.stderr)
-        with simulated_environment(server.endpoint):
-            result = run(params, compare_with=earlier.run_dir, **_run_options(args))
+    result = run_demo(**_run_options(args))
     code = _report(result, args.quiet)
-    failed = {a.name for a in result.accounts if a.status == "failed"}
-    if code == EXIT_PARTIAL and failed and failed <= set(UNREACHABLE):
+    intended = only_intended_failures(result)
+    if code == EXIT_PARTIAL and intended:
         if not args.quiet:
             print(
-                f"awsbp: {', '.join(sorted(failed))} failed on purpose (its audit role was never deployed): "
+                f"awsbp: {', '.join(sorted(intended))} failed on purpose (its audit role was never deployed): "
                 "the other accounts completed, as in a real partial run",
                 file=sys.stderr,
             )
@@ -146,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"awsbp: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("awsbp: interrupted; completed accounts' snapshots and reports are kept", file=sys.stderr)
+        print("awsbp: interrupted; completed accounts' snapshots and assessments are kept", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

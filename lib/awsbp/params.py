@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -165,6 +166,9 @@ class Params(Strict):
 
     client: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     lang: Literal["ja", "en"] = "ja"
+    timezone: str | None = Field(
+        default=None, description="the client's time zone (IANA name); default Asia/Tokyo for ja, UTC for en"
+    )
     accounts: list[Account] = Field(default_factory=lambda: [Account()], min_length=1)
     organizations: Organization | None = None
     regions: Literal["all-enabled"] | list[str] = "all-enabled"
@@ -175,6 +179,16 @@ class Params(Strict):
     suppressions_file: str | None = Field(
         default=None, description="a YAML list of suppressions, relative to the params file; added to `suppressions`"
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not a time zone name (like Asia/Tokyo or UTC)") from None
+        return value
 
     @field_validator("regions")
     @classmethod

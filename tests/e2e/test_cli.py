@@ -40,6 +40,7 @@ def test_run_writes_reports_exports_and_run_log(aws_env, tmp_path, capsys):
     account = run_dir / "123456789012"
     assert {p.name for p in account.iterdir()} >= {
         "snapshot.json.gz",
+        "assessment.json",
         "findings.json",
         "findings.csv",
         "10_vpc.ipynb",
@@ -146,29 +147,40 @@ def test_from_snapshots_reassesses_offline_in_another_language(aws_env, tmp_path
         "new": 0,
         "fixed": 0,
         "still_open": log["accounts"][0]["changes"]["still_open"],
+        "not_compared": 0,
         "previous_run": first.name,
     }
     assert log["accounts"][0]["changes"]["still_open"] > 0
     assert main(["run", str(params), "--quiet", "--from-snapshots", str(tmp_path)]) == 2
 
 
-def test_ctrl_c_keeps_what_was_written(aws_env, tmp_path, capsys, monkeypatch):
-    import awsbp.runner as runner
+def test_ctrl_c_stops_promptly_keeps_what_completed_and_writes_the_run_log(aws_env, tmp_path, capsys, monkeypatch):
+    """A real SIGINT while the first of three accounts is collecting: the queued accounts never start, the first
+    stops after its collection (its snapshot is kept), and run.json and the index list what happened."""
+    import os
+    import signal
 
-    real = runner.render_reports
+    import awsbp.batch.runner as runner
 
-    def interrupt_second(account_dir, *args, **kwargs):
-        if account_dir.name == "210987654321":
-            raise KeyboardInterrupt
-        return real(account_dir, *args, **kwargs)
+    real = runner.collect_account
+    started = []
 
-    monkeypatch.setattr(runner, "render_reports", interrupt_second)
-    body = (
-        "max_workers: 1\naccounts:\n  - name: first\n  - name: second\n    role_arn: arn:aws:iam::210987654321:role/a\n"
-    )
+    def interrupt_during_the_first(session, *args, **kwargs):
+        started.append(session)
+        if len(started) == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does: KeyboardInterrupt in the main thread
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "collect_account", interrupt_during_the_first)
+    roles = "".join(f"  - name: member{n}\n    role_arn: arn:aws:iam::21098765432{n}:role/a\n" for n in (1, 2))
+    body = f"max_workers: 1\naccounts:\n  - name: first\n{roles}"
     code = main(["run", str(params_file(tmp_path, body)), "--output", str(tmp_path / "out"), "--quiet"])
     assert code == 130
-    assert "interrupted; completed accounts' snapshots and reports are kept" in capsys.readouterr().err
+    assert "interrupted" in capsys.readouterr().err
     run_dir = next((tmp_path / "out" / "acme").iterdir())
-    assert (run_dir / "123456789012" / "10_vpc.html").is_file()
-    assert (run_dir / "210987654321" / "snapshot.json.gz").is_file()  # collected before the interrupt
+    assert len(started) == 1  # the queued accounts were cancelled, not assessed
+    assert (run_dir / "123456789012" / "snapshot.json.gz").is_file()  # the first's collection is kept
+    log = json.loads((run_dir / "run.json").read_text())
+    assert log["interrupted"] is True and [a["name"] for a in log["accounts"]] == ["first"]
+    assert "interrupted" in log["accounts"][0]["error"]
+    assert (run_dir / "index.html").is_file() and "first" in (run_dir / "index.html").read_text()

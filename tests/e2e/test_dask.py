@@ -11,10 +11,10 @@ from importlib.resources import files
 
 import pytest
 import yaml
+from awsbp.batch.executors import open_executor
+from awsbp.batch.runner import run
 from awsbp.errors import ParamsError
-from awsbp.executors import open_executor
 from awsbp.params import parse
-from awsbp.runner import run
 
 pytestmark = pytest.mark.slow
 

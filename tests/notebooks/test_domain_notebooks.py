@@ -6,26 +6,25 @@ import re
 from pathlib import Path
 
 import pytest
-from awsbp.render import execute_and_convert
-from factory import hostile_world, snapshot
+from awsbp.report.execute import execute_and_convert
+from factory import account_folder, hostile_world, snapshot
 
 pytestmark = pytest.mark.slow
-NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"  # links to the package's notebooks
 NOTEBOOK = NOTEBOOKS / "10_vpc.ipynb"
 
 
 @pytest.fixture(scope="module")
-def hostile_snapshot(tmp_path_factory):
-    path = tmp_path_factory.mktemp("snap") / "snapshot.json.gz"
-    snapshot(hostile_world()).save(path)
-    return path
+def hostile_account(tmp_path_factory):
+    """An account folder assessed in English; the Japanese reports reword it (lang parameter)."""
+    return account_folder(tmp_path_factory.mktemp("account"), snapshot(hostile_world()), "en")
 
 
 @pytest.mark.parametrize(("notebook", "checks"), [("10_vpc", 8), ("20_iam", 11), ("30_devtools", 7)])
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_notebook_renders_every_check_and_escapes_account_data(hostile_snapshot, tmp_path, lang, notebook, checks):
+def test_notebook_renders_every_check_and_escapes_account_data(hostile_account, tmp_path, lang, notebook, checks):
     result = execute_and_convert(
-        NOTEBOOKS / f"{notebook}.ipynb", tmp_path, {"snapshot": str(hostile_snapshot), "lang": lang}
+        NOTEBOOKS / f"{notebook}.ipynb", tmp_path, {"account": str(hostile_account), "lang": lang}
     )
     assert result.ok, result.error
     html = result.html.read_text(encoding="utf-8")
@@ -40,6 +39,6 @@ def test_notebook_renders_every_check_and_escapes_account_data(hostile_snapshot,
 
 
 def test_notebook_failure_is_reported_not_raised(tmp_path):
-    result = execute_and_convert(NOTEBOOK, tmp_path, {"snapshot": str(tmp_path / "missing.json.gz")})
-    assert not result.ok and "SnapshotError" in result.error
+    result = execute_and_convert(NOTEBOOK, tmp_path, {"account": str(tmp_path / "missing")})
+    assert not result.ok and "AssessmentError" in result.error and "looked from" in result.error
     assert (tmp_path / "10_vpc.ipynb").is_file()

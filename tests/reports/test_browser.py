@@ -78,14 +78,13 @@ def test_report_opens_offline_without_errors(demo, browser, report):
 
 @pytest.mark.parametrize("notebook", ["10_vpc", "20_iam", "30_devtools"])
 def test_hostile_account_data_renders_as_text_in_the_browser(browser, tmp_path, notebook):
-    from factory import HOSTILE, hostile_world, snapshot
+    from factory import HOSTILE, account_folder, hostile_world, snapshot
 
-    from awsbp.render import execute_and_convert
+    from awsbp.report.execute import execute_and_convert, notebooks_dir
 
-    snapshot(hostile_world()).save(tmp_path / "snapshot.json.gz")
-    notebooks = Path(__file__).parents[2] / "notebooks"
-    result = execute_and_convert(notebooks / f"{notebook}.ipynb", tmp_path / "out",
-                                 {"snapshot": str(tmp_path / "snapshot.json.gz"), "lang": "ja"})
+    account = account_folder(tmp_path / "account", snapshot(hostile_world()), "ja")
+    result = execute_and_convert(notebooks_dir() / f"{notebook}.ipynb", account, {"account": ".", "lang": "ja"},
+                                 cwd=account)
     assert result.ok, result.error
     page, errors, remote = open_page(browser, result.html)
     page.wait_for_timeout(300)

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from awsbp.checks.spec import RUNNER_REASONS
+from awsbp.domains import domain_of
 from awsbp.findings import Finding
 
 LANGS = ("ja", "en")
@@ -25,7 +27,6 @@ SECTIONS = {
     "fix": {"en": "How to fix", "ja": "対処方法"},
     "messages": {"en": "Messages", "ja": "メッセージ"},
 }
-DOMAIN_FILES = {"VPC": "vpc", "IAM": "iam", "DEV": "devtools"}  # check id segment -> catalog file
 CHECK_HEADING = re.compile(r"^## (BP-[A-Z]+-\d+)\s+(.+)$")
 MESSAGE_LINE = re.compile(r"^- `([a-z0-9_]+)`:\s*(.+)$")
 
@@ -133,7 +134,10 @@ class Catalog:
         return self._domains[name]
 
     def check(self, check_id: str) -> CheckText:
-        domain = DOMAIN_FILES.get(check_id.split("-")[1], check_id.split("-")[1].lower())
+        try:
+            domain = domain_of(check_id).key
+        except KeyError as err:
+            raise CatalogError(str(err)) from None
         try:
             return self.domain(domain).checks[check_id]
         except KeyError:
@@ -146,9 +150,21 @@ class Catalog:
             raise CatalogError(f"UI label {key!r} missing for {self.lang} in catalog/ui.yaml") from None
         return text.format(**values) if values else text
 
+    def labels(self) -> dict[str, str]:
+        """Every UI label of this language, for templates (``labels.run_client``, ``labels["status_FAIL"]``)."""
+        return {key: texts[self.lang] for key, texts in _ui().items()}
+
+    def status(self, status: str) -> str:
+        """``'FAIL' -> '不適合'`` (ja) / ``'Fail'`` (en): the one status vocabulary."""
+        return self.ui(f"status_{status}")
+
+    def severity(self, severity: str) -> str:
+        """``'high' -> '高'`` (ja) / ``'High'`` (en)."""
+        return self.ui(f"severity_{severity}")
+
     def message(self, finding: Finding) -> str:
         """The finding's one-line detail in this language, from its reason and evidence."""
-        if finding.reason in ("not_assessed", "check_error"):
+        if finding.reason in RUNNER_REASONS:
             return self.ui(finding.reason, **finding.evidence)
         template = self.check(finding.check_id).messages.get(finding.reason)
         if template is None:

@@ -32,7 +32,7 @@ def demo_snapshot() -> Snapshot:
 
 
 def main() -> None:
-    target = Path(str(files("awsbp.demo").joinpath("sample_snapshot.json.gz")))
+    target = Path(str(files("awsbp.report").joinpath("sample_snapshot.json.gz")))
     demo_snapshot().save(target)
     print(target)
 

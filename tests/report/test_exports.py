@@ -6,7 +6,8 @@ import csv
 import json
 import re
 
-from awsbp.findings import Finding, Severity, Status, read_json, to_asff, write_asff, write_csv, write_json
+from awsbp.findings import Finding, Severity, Status
+from awsbp.report.exports import read_json, to_asff, write_asff, write_csv, write_json
 
 # Required top-level attributes of BatchImportFindings (AWS Security Finding Format).
 ASFF_REQUIRED = {
@@ -47,7 +48,9 @@ def test_json_and_csv_exports(tmp_path):
     write_json(findings, tmp_path / "f.json")
     assert read_json(tmp_path / "f.json") == findings
     write_csv(findings, tmp_path / "f.csv")
-    rows = list(csv.DictReader((tmp_path / "f.csv").open(encoding="utf-8")))
+    raw = (tmp_path / "f.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Japanese Excel opens it as UTF-8
+    rows = list(csv.DictReader((tmp_path / "f.csv").open(encoding="utf-8-sig")))
     assert [r["status"] for r in rows] == ["FAIL", "PASS"] and json.loads(rows[0]["evidence"])["名前"] == "日本語"
 
 
@@ -76,3 +79,19 @@ def test_asff_has_required_fields_and_valid_shapes(tmp_path):
     assert data[1]["Resources"][0]["Type"] == "AwsIamUser" and data[1]["Resources"][0]["Region"] == "us-east-1"
     assert len({d["Id"] for d in data}) == 3
     assert to_asff(sample(suppressed=True), created_at="x")["Workflow"]["Status"] == "SUPPRESSED"
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
+    """Tag values and names come from the account: a name like =HYPERLINK(...) must stay text in Excel."""
+    hostile = sample(resource_name='=HYPERLINK("http://evil","x")', detail="+cmd|' /C calc'!A0", environment="@SUM(1)")
+    write_csv([hostile, sample(resource_name="-2+3")], tmp_path / "f.csv")
+    rows = list(csv.DictReader((tmp_path / "f.csv").open(encoding="utf-8-sig")))
+    assert rows[0]["resource_name"] == '\'=HYPERLINK("http://evil","x")'
+    assert rows[0]["detail"].startswith("'+") and rows[0]["environment"] == "'@SUM(1)"
+    assert rows[1]["resource_name"] == "'-2+3" and rows[1]["check_id"] == "BP-VPC-02"
+
+
+def test_exports_are_private_to_the_user(tmp_path):
+    write_json([sample()], tmp_path / "out" / "f.json")
+    assert (tmp_path / "out" / "f.json").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700

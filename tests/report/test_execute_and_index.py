@@ -1,4 +1,4 @@
-"""awsbp.render: papermill execution, code-free offline HTML, and the run index.
+"""awsbp.report.execute (papermill execution, code-free offline HTML) and awsbp.report.index (the run index).
 
 Each notebook execution starts a kernel (~1.5 s), so the main report is rendered once per module
 and shared by the tests that only read it.
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from awsbp import render
+from awsbp.report import execute as render
+from awsbp.report import index
 
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 
@@ -311,7 +312,7 @@ def _accounts() -> list[dict[str, object]]:
 
 
 def test_write_index_escapes_account_data_and_links_reports(tmp_path: Path) -> None:
-    path = render.write_index(
+    path = index.write_index(
         tmp_path / "run" / "index.html", title="Acme review", lang="en", run=_run(), accounts=_accounts()
     )
     html = path.read_text(encoding="utf-8")
@@ -327,13 +328,13 @@ def test_write_index_escapes_account_data_and_links_reports(tmp_path: Path) -> N
 
 
 def test_write_index_flags_failed_reports_and_accounts(tmp_path: Path) -> None:
-    html = render.write_index(
-        tmp_path / "index.html", title="t", lang="en", run=_run(), accounts=_accounts()
-    ).read_text(encoding="utf-8")
+    html = index.write_index(tmp_path / "index.html", title="t", lang="en", run=_run(), accounts=_accounts()).read_text(
+        encoding="utf-8"
+    )
     assert html.count("report incomplete: a cell failed — open the .ipynb") == 1
     assert 'href="111122223333/20_iam.ipynb"' in html  # the debugging record is one click away
     assert 'href="111122223333/10_vpc.ipynb"' not in html  # only for the failed one
-    assert "Assessment failed for this account" in html
+    assert "This account could not be assessed" in html
     assert "AccessDenied: not authorized to perform sts:AssumeRole" in html
     assert re.search(r"API calls that failed during collection: (\d+)", html).group(1) == "4"
     # a failed account shows no counts (zeros would read as "nothing found")
@@ -353,7 +354,7 @@ def test_write_index_links_ipynb_when_html_is_missing(tmp_path: Path) -> None:
             "error": "HTML conversion failed: ValueError: bad",
         }
     ]
-    html = render.write_index(tmp_path / "i.html", title="t", lang="en", run=_run(), accounts=accounts).read_text(
+    html = index.write_index(tmp_path / "i.html", title="t", lang="en", run=_run(), accounts=accounts).read_text(
         encoding="utf-8"
     )
     assert "HTML could not be produced" in html
@@ -362,19 +363,19 @@ def test_write_index_links_ipynb_when_html_is_missing(tmp_path: Path) -> None:
 
 
 def test_write_index_counts_badges(tmp_path: Path) -> None:
-    html = render.write_index(
+    html = index.write_index(
         tmp_path / "index.html", title="t", lang="en", run=_run(), accounts=_accounts()[:1]
     ).read_text(encoding="utf-8")
     for status, n in (("FAIL", 3), ("REVIEW", 2), ("NOT_ASSESSED", 1), ("PASS", 9)):
         assert re.search(rf'<span class="badge st-{status}"[^>]*>{n}</span>', html), status
-    styles = re.search(r"<style>(.*?)</style>", html, flags=re.DOTALL).group(1)
+    styles = re.search(r"<style>(.*?)</style>", html, flags=re.DOTALL).group(1)  # colours from the palette
     assert re.search(r"\.st-FAIL\s*\{[^}]*background", styles)
     assert re.search(r"\.st-PASS\s*\{[^}]*background", styles)
 
 
 def test_write_index_labels_follow_lang(tmp_path: Path) -> None:
-    ja = render.write_index(tmp_path / "ja.html", title="t", lang="ja", run=_run(), accounts=_accounts())
-    en = render.write_index(tmp_path / "en.html", title="t", lang="en", run=_run(), accounts=_accounts())
+    ja = index.write_index(tmp_path / "ja.html", title="t", lang="ja", run=_run(), accounts=_accounts())
+    en = index.write_index(tmp_path / "en.html", title="t", lang="en", run=_run(), accounts=_accounts())
     ja_html, en_html = ja.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
     assert '<html lang="ja">' in ja_html and '<html lang="en">' in en_html
     assert "レポート不完全" in ja_html and "report incomplete" not in ja_html
@@ -386,7 +387,7 @@ def test_write_index_refuses_absolute_links_and_unknown_lang(tmp_path: Path) -> 
     accounts = _accounts()
     accounts[0]["exports"] = [{"label": "x", "href": "javascript:alert(1)"}]
     with pytest.raises(ValueError, match="relative"):
-        render.write_index(tmp_path / "i.html", title="t", lang="en", run=_run(), accounts=accounts)
+        index.write_index(tmp_path / "i.html", title="t", lang="en", run=_run(), accounts=accounts)
     with pytest.raises(ValueError, match="lang"):
-        render.write_index(tmp_path / "i.html", title="t", lang="fr", run=_run(), accounts=_accounts())
+        index.write_index(tmp_path / "i.html", title="t", lang="fr", run=_run(), accounts=_accounts())
     assert not (tmp_path / "i.html").exists()

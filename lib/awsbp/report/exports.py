@@ -1,0 +1,144 @@
+"""Exports of an account's assessment, beside its reports: ``findings.json`` (every finding, every status),
+``findings.csv`` (UTF-8 with BOM, so Japanese Excel opens it; cells that a spreadsheet would run as a formula are
+neutralised) and ``findings.asff.json`` (AWS Security Finding Format, for ``securityhub batch-import-findings``).
+All are written atomically and private to the user; they say exactly what the assessment says."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from awsbp.assess import Assessment
+from awsbp.files import write_text
+from awsbp.findings import Finding
+
+EXPORT_COLUMNS = ["finding_id"] + [f.name for f in fields(Finding)]
+EXPORT_FILES = ("findings.json", "findings.csv", "findings.asff.json")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_exports(assessment: Assessment, account_dir: Path) -> list[Path]:
+    """Every export of one account; returns the files written."""
+    account_dir = Path(account_dir)
+    findings = assessment.findings
+    return [
+        write_json(findings, account_dir / "findings.json"),
+        write_csv(findings, account_dir / "findings.csv"),
+        write_asff(
+            findings,
+            account_dir / "findings.asff.json",
+            created_at=assessment.collected_at or assessment.made_at,
+            partition=assessment.partition,
+        ),
+    ]
+
+
+def write_json(findings: Iterable[Finding], path: Path) -> Path:
+    """Every finding, all statuses, as a JSON list."""
+    return write_text(path, json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1))
+
+
+def read_json(path: Path) -> list[Finding]:
+    """Findings written by :func:`write_json`."""
+    return [Finding.from_dict(d) for d in json.loads(Path(path).read_text(encoding="utf-8"))]
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would evaluate (``=HYPERLINK(…)``, ``+1``, ``@SUM``) gets a leading ``'``;
+    tag values and names come from the account, so an attacker controls them."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(findings: Iterable[Finding], path: Path) -> Path:
+    """Every finding as CSV (UTF-8 with BOM); ``evidence`` is a JSON string column."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    for finding in findings:
+        row = finding.to_dict()
+        row["evidence"] = json.dumps(row["evidence"], ensure_ascii=False, sort_keys=True)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return write_text(path, "\ufeff" + buffer.getvalue())
+
+
+ASFF_SEVERITY = {
+    "critical": "CRITICAL",
+    "high": "HIGH",
+    "medium": "MEDIUM",
+    "low": "LOW",
+    "informational": "INFORMATIONAL",
+}
+ASFF_RESOURCE_TYPES = {
+    "instance": "AwsEc2Instance",
+    "security_group": "AwsEc2SecurityGroup",
+    "vpc": "AwsEc2Vpc",
+    "subnet": "AwsEc2Subnet",
+    "db_instance": "AwsRdsDbInstance",
+    "iam_user": "AwsIamUser",
+    "iam_role": "AwsIamRole",
+    "iam_group": "AwsIamGroup",
+    "iam_policy": "AwsIamPolicy",
+    "lambda_function": "AwsLambdaFunction",
+    "codebuild_project": "AwsCodeBuildProject",
+    "ecr_repository": "AwsEcrRepository",
+    "secret": "AwsSecretsManagerSecret",
+    "access_key": "AwsIamAccessKey",
+    "account": "AwsAccount",
+}
+
+
+def to_asff(
+    finding: Finding, *, partition: str = "aws", created_at: str, product_region: str = "us-east-1"
+) -> dict[str, Any]:
+    """A finding in the AWS Security Finding Format, importable with ``securityhub:BatchImportFindings``.
+
+    FAIL and REVIEW are ``FAILED`` / ``WARNING`` compliance; NOT_ASSESSED is ``NOT_AVAILABLE``; PASS ``PASSED``.
+    """
+    account = finding.account_id
+    region = finding.region if finding.region != "global" else product_region
+    compliance = {"FAIL": "FAILED", "REVIEW": "WARNING", "NOT_ASSESSED": "NOT_AVAILABLE", "PASS": "PASSED"}
+    resource_id = finding.resource_arn or finding.resource_id
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": f"awsbp/{account}/{finding.finding_id}",
+        "ProductArn": f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default",
+        "GeneratorId": f"awsbp/{finding.check_id}",
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
+        "CreatedAt": created_at,
+        "UpdatedAt": created_at,
+        "Severity": {"Label": ASFF_SEVERITY[str(finding.severity)]},
+        "Title": f"{finding.check_id} {finding.title}"[:256],
+        "Description": (finding.detail or finding.title or finding.check_id)[:1024],
+        "Remediation": {"Recommendation": {"Text": finding.remediation[:512]}} if finding.remediation else {},
+        "Resources": [
+            {
+                "Type": ASFF_RESOURCE_TYPES.get(finding.resource_type, "Other"),
+                "Id": resource_id,
+                "Partition": partition,
+                "Region": region,
+            }
+        ],
+        "Compliance": {"Status": compliance[str(finding.status)]},
+        "RecordState": "ARCHIVED" if finding.suppressed else "ACTIVE",
+        "Workflow": {"Status": "SUPPRESSED" if finding.suppressed else "NEW"},
+        "ProductFields": {
+            "awsbp/CheckId": finding.check_id,
+            "awsbp/Reason": finding.reason,
+            "awsbp/Status": str(finding.status),
+            "awsbp/CrossAccount": str(finding.cross_account).lower(),
+        },
+    }
+
+
+def write_asff(findings: Iterable[Finding], path: Path, *, created_at: str, partition: str = "aws") -> Path:
+    """All findings as ASFF (a JSON list, the shape BatchImportFindings takes in batches of 100)."""
+    data = [to_asff(f, partition=partition, created_at=created_at) for f in findings]
+    return write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
