@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from awsbp.demo.world import demo_clients
+from awsbp.demo.clients import demo_clients
 
 REGIONS = ("ap-northeast-1", "us-east-1")
 # counts at 1× (rounded after scaling); regional resources are split over REGIONS

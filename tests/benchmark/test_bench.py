@@ -87,8 +87,8 @@ def test_scale_16_is_the_issue_s_size():
 
 @pytest.mark.slow
 def test_generator_creates_what_it_says_on_a_real_server():
+    from awsbp.demo.clients import demo_clients
     from awsbp.demo.server import DemoServer
-    from awsbp.demo.world import demo_clients
 
     from bench import counting, world
 

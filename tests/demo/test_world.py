@@ -14,8 +14,10 @@ import boto3
 import botocore.exceptions
 import botocore.session
 import pytest
+from awsbp.demo.builder import INTERFACE_ENDPOINT_SERVICES
+from awsbp.demo.clients import demo_clients, is_loopback
 from awsbp.demo.server import MOTO_ACCOUNT_ID, DemoServer, simulated_environment
-from awsbp.demo.world import INTERFACE_ENDPOINT_SERVICES, demo_clients, is_loopback, seed
+from awsbp.demo.world import seed
 
 TOKYO, VIRGINIA = "ap-northeast-1", "us-east-1"
 EC2_TYPES = {

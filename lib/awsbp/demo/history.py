@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsbp.demo.world import ANYWHERE, demo_clients
+from awsbp.demo.builder import ANYWHERE
+from awsbp.demo.clients import demo_clients
 from awsbp.demo.world_iam import SIMULATED_PASSWORD
 from awsbp.demo.world_org import REGION as MEMBER_REGION
 

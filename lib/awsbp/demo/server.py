@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 
 import boto3
 
-from awsbp.demo.world import DEMO_CREDENTIAL, DEMO_REGION, LOOPBACK_HOSTS, demo_clients, require_loopback
+from awsbp.demo.clients import DEMO_CREDENTIAL, DEMO_REGION, LOOPBACK_HOSTS, demo_clients, require_loopback
 
 MOTO_SEED = 42
 # Control requests (reset, seed) only guard against a hung server: on a loaded machine a reset of a large world

@@ -11,7 +11,7 @@ import io
 import json
 import zipfile
 
-from awsbp.demo.world import Clients
+from awsbp.demo.clients import Clients
 
 REGION = "ap-northeast-1"
 # Fabricated values (see the module docstring): an AWS-key-shaped id, a high-entropy secret, a password.

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from awsbp.demo.world import WORKLOAD_PROFILE, Clients
+from awsbp.demo.builder import WORKLOAD_PROFILE
+from awsbp.demo.clients import Clients
 
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
 PARTNER_ACCOUNT = "999988887777"

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 
-from awsbp.demo.world import ANYWHERE, Clients, _Region, _tcp, demo_clients
+from awsbp.demo.builder import ANYWHERE, RegionBuilder, tcp
+from awsbp.demo.clients import Clients, demo_clients
 from awsbp.demo.world_iam import SIMULATED_PASSWORD
 
 AUDIT_ROLE = "awsbp-audit"
@@ -55,7 +56,7 @@ def seed_members(endpoint: str, accounts: dict[str, str], management_id: str, id
         clients = demo_clients(endpoint, f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole")
         _audit_role(clients, management_id)
         member_ids: dict[str, str] = {}
-        seeder(clients, _Region(clients, REGION, member_ids))
+        seeder(clients, RegionBuilder(clients, REGION, member_ids))
         ids.update({f"{name}/{key}": value for key, value in member_ids.items()})
 
 
@@ -116,7 +117,7 @@ def _member_iam(clients: Clients) -> None:
     _app_profile(clients, "payments-app")
 
 
-def _prod(clients: Clients, r: _Region) -> None:
+def _prod(clients: Clients, r: RegionBuilder) -> None:
     """acme-prod: payments-prod with public / app tiers, NAT, endpoints and flow logs."""
     _member_iam(clients)
     vpc = r.vpc("payments-prod", "10.40.0.0/16", {"Environment": "prod", "System": "payments"})
@@ -127,7 +128,7 @@ def _prod(clients: Clients, r: _Region) -> None:
     nat = r.nat_gateway("payments-prod-nat", public)
     private_rtb = r.route_table("payments-prod-private", vpc, [app], nat=nat)
     app_sg = r.security_group("payments-prod-app", vpc, "payments-prod API servers")
-    endpoints_sg = r.security_group("payments-prod-endpoints", vpc, "payments endpoints", [_tcp(443, group=app_sg)])
+    endpoints_sg = r.security_group("payments-prod-endpoints", vpc, "payments endpoints", [tcp(443, group=app_sg)])
     tags = {"Environment": "prod", "System": "payments", "Role": "api"}
     r.instance("payments-prod-api", app, [app_sg], tags, profile="payments-app")
     r.gateway_endpoint_s3("payments-prod-s3", vpc, [private_rtb])
@@ -135,7 +136,7 @@ def _prod(clients: Clients, r: _Region) -> None:
     r.flow_logs_to_s3("payments-prod-flow-logs", vpc, "acme-payments-prod-flow-logs")
 
 
-def _dev(clients: Clients, r: _Region) -> None:
+def _dev(clients: Clients, r: RegionBuilder) -> None:
     """acme-dev: payments-dev with public subnets only (the API server is public where prod keeps it private)."""
     _member_iam(clients)
     vpc = r.vpc("payments-dev", "10.41.0.0/16", {"Environment": "dev", "System": "payments"})
@@ -146,7 +147,7 @@ def _dev(clients: Clients, r: _Region) -> None:
         "payments-dev-app",
         vpc,
         "payments-dev API servers",
-        [_tcp(22, cidrs=(OFFICE_CIDR,)), _tcp(443, cidrs=(ANYWHERE,))],
+        [tcp(22, cidrs=(OFFICE_CIDR,)), tcp(443, cidrs=(ANYWHERE,))],
     )
     tags = {"Environment": "dev", "System": "payments", "Role": "api"}
     r.instance("payments-dev-api", public, [app_sg], tags, profile="payments-app")
