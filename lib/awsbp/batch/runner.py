@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tqdm import tqdm
+
 from awsbp import __version__
 from awsbp.assess import ASSESSMENT_FILE, Assessment, AssessmentError, PreviousAssessment, assess, assess_run
 from awsbp.aws import AwsSession
@@ -41,7 +43,6 @@ from awsbp.inventory import Inventory
 from awsbp.params import Account, Params
 from awsbp.report.exports import EXPORT_FILES, write_exports, write_json
 from awsbp.snapshot import Snapshot
-from tqdm import tqdm
 
 log = logging.getLogger("awsbp")
 

@@ -146,13 +146,18 @@ class Summary:
             label = f"<td>{esc(name)}<br><small>{esc(account_id)}</small></td>"
             if assessment is None:
                 span = len(DOMAINS) * len(STATUS_ORDER)
-                body.append(f'<tr>{label}<td colspan="{span}" class="not-assessed">{esc(ui("acct_failed"))}</td></tr>')
+                body.append(
+                    f'<tr data-account="{esc(account_id)}">{label}'
+                    f'<td colspan="{span}" class="not-assessed">{esc(ui("acct_failed"))}</td></tr>'
+                )
                 continue
             cells = ""
             for d in DOMAINS:
                 counts = assessment.counts(assessment.of_domain(d.key))
-                cells += "".join(f'<td class="num">{counts[s]}</td>' for s in STATUS_ORDER)
-            body.append(f"<tr>{label}{cells}</tr>")
+                cells += "".join(
+                    f'<td class="num" data-domain="{d.key}" data-status="{s}">{counts[s]}</td>' for s in STATUS_ORDER
+                )
+            body.append(f'<tr data-account="{esc(account_id)}">{label}{cells}</tr>')
         failed = [a for a in self.data.accounts if a.get("account_id", "") not in self.data.assessments]
         notes = "".join(f"<li>{esc(a.get('name'))}: {esc(a.get('error'))}</li>" for a in failed)
         return HTMLBlock(

@@ -132,10 +132,11 @@ class Workbook:
         body = []
         for check_id, row in counts.iterrows():
             title = self.catalog.check(str(check_id)).title
-            cells = "".join(f'<td class="num">{row[s]}</td>' for s in STATUS_ORDER)
-            body.append(f'<tr><td><a href="#{esc(check_id)}">{esc(check_id)}</a></td><td>{esc(title)}</td>{cells}</tr>')
-        totals = "".join(f'<td class="num"><b>{int(counts[s].sum())}</b></td>' for s in STATUS_ORDER)
-        body.append(f'<tr><td colspan="2"><b>{esc(ui("col_total"))}</b></td>{totals}</tr>')
+            cells = "".join(f'<td class="num" data-status="{s}">{row[s]}</td>' for s in STATUS_ORDER)
+            link = f'<a href="#{esc(check_id)}">{esc(check_id)}</a>'
+            body.append(f'<tr data-check="{esc(check_id)}"><td>{link}</td><td>{esc(title)}</td>{cells}</tr>')
+        totals = "".join(f'<td class="num" data-status="{s}"><b>{int(counts[s].sum())}</b></td>' for s in STATUS_ORDER)
+        body.append(f'<tr data-check="total"><td colspan="2"><b>{esc(ui("col_total"))}</b></td>{totals}</tr>')
         return HTMLBlock(
             f"<h2>{esc(ui('overview'))}</h2><p>{esc(lead)}</p>{table(head, body)}{self.severity_table()}{self.chart()}"
         )
@@ -145,8 +146,8 @@ class Workbook:
         if not fails:
             return ""
         cells = "".join(
-            f'<td><span class="sev sev-{s}">{esc(self.catalog.severity(s))}</span> '
-            f"{sum(1 for f in fails if f.severity == s)}</td>"
+            f'<td data-severity="{s}"><span class="sev sev-{s}">{esc(self.catalog.severity(s))}</span> '
+            f'<span class="n">{sum(1 for f in fails if f.severity == s)}</span></td>'
             for s in SEVERITY_ORDER
         )
         label = f"{self.catalog.status('FAIL')} / {self.catalog.ui('col_severity')}"
