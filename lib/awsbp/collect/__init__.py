@@ -103,6 +103,10 @@ def collect_account(
     with ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="collect") as pool:
         results = list(pool.map(run, jobs))
     for (module, region, api), result in zip(jobs, results, strict=True):
+        if result.notes:
+            snapshot.meta.setdefault("notes", []).append(
+                {"service": module.SERVICE, "region": region, "api": api.name, **result.notes}
+            )
         if result.items is not None:
             snapshot.put(module.SERVICE, region, api.name, result.items)
         else:
