@@ -8,7 +8,11 @@ event handlers registered *before* any client exists:
   operations the collectors declare (the same declarations the published policy is generated from) and the
   calls credential resolution makes (:data:`CREDENTIAL_OPERATIONS`);
 * the **call recorder** counts operations (``before-call``) and HTTP attempts (``before-send``,
-  retries included) per ``service.Operation``.
+  retries included) per ``service.Operation``;
+* the **debug log** (logger ``awsbp.aws``, shown by ``--debug``) writes one line per failed HTTP attempt
+  and one per operation — ``ec2.DescribeVpcs status=200 attempts=1 ms=12`` — with the error code and
+  whether retries were exhausted: never a request or response body, never a credential. (botocore's own
+  debug logs print bodies and credentials: the CLI keeps them at WARNING.)
 
 Credentials come from a named profile or boto3's default chain — environment, shared files, web identity
 (EKS service accounts, CI OIDC), IAM Identity Center (SSO), ``credential_process``, container and instance
@@ -24,7 +28,9 @@ simulated account, and how any AWS-compatible endpoint is used).
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import Counter
 from functools import cache
 from typing import Any
@@ -158,11 +164,82 @@ def _guard(model: Any, **_: Any) -> None:
         )
 
 
+log = logging.getLogger("awsbp.aws")
+
+
+def _debug_start(model: Any, context: dict[str, Any], **_: Any) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        context["awsbp_operation"] = f"{model.service_model.service_name}.{model.name}"
+        context["awsbp_started"] = time.monotonic()
+
+
+def _elapsed_ms(context: dict[str, Any]) -> int:
+    return round((time.monotonic() - context.get("awsbp_started", time.monotonic())) * 1000)
+
+
+def _attempts(context: dict[str, Any]) -> Any:
+    return (context.get("retries") or {}).get("attempt", 1)
+
+
+def _debug_attempt(
+    context: dict[str, Any], response_dict: Any = None, parsed_response: Any = None, exception: Any = None, **_: Any
+) -> None:
+    """One line per failed HTTP attempt (throttled, 5xx, connection error): what botocore's retry handler sees."""
+    if "awsbp_operation" not in context:
+        return
+    status = (response_dict or {}).get("status_code")
+    if exception is None and status is not None and status < 400:
+        return
+    code = ((parsed_response or {}).get("Error") or {}).get("Code") or (type(exception).__name__ if exception else "")
+    log.debug(
+        "%s attempt=%s status=%s error=%s ms=%d",
+        context["awsbp_operation"],
+        _attempts(context),
+        status if status is not None else "-",
+        code or "-",
+        _elapsed_ms(context),
+    )
+
+
+def _debug_done(context: dict[str, Any], http_response: Any = None, parsed: Any = None, **_: Any) -> None:
+    """One line per operation: HTTP status, attempts, time, and the error code or exhausted retries if any."""
+    if "awsbp_operation" not in context:
+        return
+    metadata = (parsed or {}).get("ResponseMetadata") or {}
+    code = ((parsed or {}).get("Error") or {}).get("Code")
+    extra = f" error={code}" if code else ""
+    extra += " retries=exhausted" if metadata.get("MaxAttemptsReached") else ""
+    log.debug(
+        "%s status=%s attempts=%s ms=%d%s",
+        context["awsbp_operation"],
+        getattr(http_response, "status_code", "-"),
+        _attempts(context),
+        _elapsed_ms(context),
+        extra,
+    )
+
+
+def _debug_failed(context: dict[str, Any], exception: BaseException | None = None, **_: Any) -> None:
+    """One line per operation that ended without an HTTP answer (connection error, refused by the guard)."""
+    if "awsbp_operation" in context:
+        log.debug(
+            "%s error=%s attempts=%s ms=%d",
+            context["awsbp_operation"],
+            type(exception).__name__,
+            _attempts(context),
+            _elapsed_ms(context),
+        )
+
+
 def _install_handlers(session: boto3.Session, recorder: CallRecorder) -> None:
     events = session.events
     events.register_first("provide-client-params.*.*", _guard, unique_id="awsbp-read-only-guard")
     events.register("before-call.*.*", recorder.on_call, unique_id="awsbp-call-recorder")
     events.register("before-send.*.*", recorder.on_send, unique_id="awsbp-attempt-recorder")
+    events.register_first("before-call.*.*", _debug_start, unique_id="awsbp-debug-start")
+    events.register("response-received.*.*", _debug_attempt, unique_id="awsbp-debug-attempt")
+    events.register("after-call.*.*", _debug_done, unique_id="awsbp-debug-done")
+    events.register("after-call-error.*.*", _debug_failed, unique_id="awsbp-debug-failed")
 
 
 def botocore_config(max_attempts: int = 5, connect_timeout: int = 5, read_timeout: int = 30) -> Config:
