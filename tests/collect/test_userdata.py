@@ -176,3 +176,12 @@ def test_collected_through_ec2_without_storing_a_byte(aws_env, tmp_path):
     stored = gzip.decompress(snap.save(tmp_path / "s.json.gz").read_bytes())
     assert KEY_ID.encode() not in stored and PASSWORD.encode() not in stored
     assert json.loads(stored)["data"]["ec2"]["eu-west-1"]["DescribeInstanceAttribute"]
+
+
+def test_a_script_mentioning_mime_headers_is_scanned_whole():
+    script = (
+        f"#!/bin/bash\nmysql -u root -p{PASSWORD} -e 'select 1'\n"
+        "cat <<MAIL | sendmail ops@example.com\nMIME-Version: 1.0\nContent-Type: text/plain\n\nbooted\nMAIL\n"
+    )
+    item = scan_user_data(b64(script))
+    assert where(item) == {"line 2"} and "AwsbpUnreadable" not in item

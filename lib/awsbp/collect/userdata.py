@@ -110,23 +110,31 @@ class _Decoder:
             if b"mime-version:" in head or head.lstrip().startswith(b"content-type: multipart/"):
                 self.multipart(data, label, depth)
                 return
-            if b"\x00" in data:
-                raise _Unreadable("binary content (not scanned)")
-            if self.out.decoded_bytes + len(data) > MAX_DECODED_BYTES:
-                raise _Unreadable(f"over {MAX_DECODED_BYTES // (1024 * 1024)} MiB once decoded (not scanned)")
-            self.out.decoded_bytes += len(data)
-            text = data.decode("utf-8", errors="replace")
-            piece = DecodedText(label, text)
-            self.out.texts.append(piece)
-            if cloud_config or text.lstrip().startswith("#cloud-config"):
-                piece.encoded = self.cloud_config_files(text, label, depth)
+            self.text(data, label, depth, cloud_config)
         except _Unreadable as err:
             self.out.unreadable.append(f"{where}: {err}")
 
+    def text(self, data: bytes, label: str, depth: int, cloud_config: bool) -> None:
+        """Keep ``data`` as a text to scan (cloud-config: its encoded write_files too); binary is unreadable."""
+        if b"\x00" in data:
+            raise _Unreadable("binary content (not scanned)")
+        if self.out.decoded_bytes + len(data) > MAX_DECODED_BYTES:
+            raise _Unreadable(f"over {MAX_DECODED_BYTES // (1024 * 1024)} MiB once decoded (not scanned)")
+        self.out.decoded_bytes += len(data)
+        text = data.decode("utf-8", errors="replace")
+        piece = DecodedText(label, text)
+        self.out.texts.append(piece)
+        if cloud_config or text.lstrip().startswith("#cloud-config"):
+            piece.encoded = self.cloud_config_files(text, label, depth)
+
     def multipart(self, data: bytes, label: str, depth: int) -> None:
         message = email.message_from_bytes(data, policy=email.policy.compat32)
-        if not message.is_multipart():  # a single MIME part
-            self.leaf(message, label, depth)
+        if not message.is_multipart():
+            encoding = str(message.get("Content-Transfer-Encoding", "")).strip().lower()
+            if encoding in ("base64", "quoted-printable"):  # a single encoded MIME part
+                self.leaf(message, label, depth)
+            else:  # text that merely mentions MIME headers (a mail script): scanned whole, headers included
+                self.text(data, label, depth, cloud_config=False)
             return
         for index, part in enumerate(message.get_payload(), start=1):
             self.parts += 1
