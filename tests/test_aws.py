@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from awsbp.aws import AwsSession, is_read_operation
+from awsbp.aws import AwsSession, is_allowed_operation
 from awsbp.errors import CredentialsError, ReadOnlyViolation
 
 
@@ -22,10 +22,25 @@ from awsbp.errors import CredentialsError, ReadOnlyViolation
         ("s3", "GetObject", False),
         ("lambda", "GetFunction", False),
         ("sts", "GetSessionToken", False),
+        # reads, but not ones awsbp declares: refused whatever their verb
+        ("cognito-identity", "GetId", False),
+        ("cognito-identity", "GetCredentialsForIdentity", False),
+        ("redshift", "GetClusterCredentials", False),
+        ("ssm", "GetParameterHistory", False),
+        ("kinesis", "GetRecords", False),
+        ("ec2", "GetPasswordData", False),
+        ("ec2", "GetConsoleOutput", False),
+        ("s3", "ListObjectsV2", False),
+        ("iam", "ListRoles", False),
+        # what credential resolution needs
+        ("sts", "GetCallerIdentity", True),
+        ("sts", "AssumeRole", True),
+        ("sts", "AssumeRoleWithWebIdentity", True),
+        ("sso", "GetRoleCredentials", True),
     ],
 )
-def test_read_verbs_allow_list(service, operation, allowed):
-    assert is_read_operation(service, operation) is allowed
+def test_exact_allow_list(service, operation, allowed):
+    assert is_allowed_operation(service, operation) is allowed
 
 
 def test_mutating_call_is_refused_before_anything_is_sent(aws_env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from awsbp.aws import DENIED_READS, is_read_operation
+from awsbp.aws import DENIED_READS, is_allowed_operation
 from awsbp.cli import main
 from awsbp.collect import readonly_policy
 from awsbp.policy import access_level
@@ -26,6 +26,6 @@ def test_policy_holds_reads_only():
     for action in actions:
         prefix, name = action.split(":")
         assert "*" not in action
-        assert is_read_operation(PREFIX_TO_SERVICE.get(prefix, prefix), name), action
+        assert is_allowed_operation(PREFIX_TO_SERVICE.get(prefix, prefix), name), action
         assert name not in denied, action
         assert access_level(action) in ("List", "Read", ""), (action, access_level(action))

@@ -109,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``awsbp`` console script."""
     args = _parser().parse_args(argv)
     debug = getattr(args, "debug", False)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="awsbp: %(message)s")
+    # --debug shows awsbp's own debug lines (operation, HTTP status, attempts, timing: awsbp.aws). botocore's and
+    # urllib3's debug logs print request and response bodies and credentials: they stay at WARNING, always.
+    logging.basicConfig(level=logging.WARNING, format="awsbp: %(message)s")
+    logging.getLogger("awsbp").setLevel(logging.DEBUG if debug else logging.WARNING)
+    for library in ("botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(library).setLevel(logging.WARNING)
     try:
         if args.command == "demo":
             return _demo(args)

@@ -120,6 +120,18 @@ class Settings(Strict):
         "SECRET", "PASSW(OR)?D", "PASSWD", "TOKEN", "API_?KEY", "PRIVATE_?KEY", "CREDENTIAL", "ACCESS_?KEY",
     ]  # fmt: skip
 
+    @field_validator("secret_name_patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ValueError(
+                    f"{pattern!r} is not a valid regular expression ({err.msg} at position {err.pos})"
+                ) from None
+        return value
+
     @property
     def bastion_key_value(self) -> tuple[str, str]:
         key, _, value = self.bastion_tag.partition("=")
@@ -190,6 +202,32 @@ class Params(Strict):
                 raise ValueError(f"{value!r} is not a time zone name (like Asia/Tokyo or UTC)") from None
         return value
 
+    @field_validator("accounts")
+    @classmethod
+    def _accounts_once(cls, value: list[Account]) -> list[Account]:
+        """The same account twice (same role, same profile, both the default credentials, or the same name) would
+        be assessed twice into one directory: refuse it."""
+        targets: dict[str, int] = {}
+        names: dict[str, int] = {}
+        for number, account in enumerate(value, start=1):
+            if account.role_arn:
+                target = f"role_arn {account.role_arn}"
+            else:
+                target = f"profile {account.profile!r}" if account.profile else "the default credentials"
+            if target in targets:
+                raise ValueError(
+                    f"account {number} repeats account {targets[target]} ({target}); list each account once"
+                )
+            if account.name and account.name in names:
+                raise ValueError(
+                    f"account {number} has the name {account.name!r} of account {names[account.name]}; "
+                    "give each account its own name"
+                )
+            targets[target] = number
+            if account.name:
+                names[account.name] = number
+        return value
+
     @field_validator("regions")
     @classmethod
     def _regions(cls, value: str | list[str]) -> str | list[str]:
@@ -226,6 +264,10 @@ def parse(raw: Any, source: str = "params") -> Params:
         return Params.model_validate(raw)
     except ValidationError as err:
         raise ParamsError(_one_line(err, source)) from None
+    except RecursionError:
+        raise ParamsError(
+            f"{source}: values nested too deeply; see params/example.yaml for the expected shape"
+        ) from None
 
 
 def _read_yaml(path: Path, missing: str) -> Any:
@@ -239,6 +281,10 @@ def _read_yaml(path: Path, missing: str) -> Any:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ParamsError(f"{path}:{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    except RecursionError:
+        raise ParamsError(f"{path}: YAML nested too deeply; see params/example.yaml for the expected shape") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParamsError(f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})") from None
 
 
 def load(path: str | Path) -> Params:
@@ -266,3 +312,5 @@ def load_suppressions(path: Path) -> list[Suppression]:
         return _SuppressionList.model_validate({"suppressions": items}).suppressions
     except ValidationError as err:
         raise ParamsError(_one_line(err, str(path))) from None
+    except RecursionError:
+        raise ParamsError(f"{path}: values nested too deeply; see params/example.yaml") from None

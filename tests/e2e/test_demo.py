@@ -215,14 +215,14 @@ def test_no_seeded_secret_value_reaches_any_output(demo_run):
 
 
 def test_every_operation_of_the_run_is_a_read_and_in_the_published_policy(demo_run):
-    from awsbp.aws import is_read_operation
+    from awsbp.aws import is_allowed_operation
     from awsbp.collect import readonly_policy
     from awsbp.snapshot import Snapshot
 
     _, _, account = demo_run
     calls = Snapshot.load(account / "snapshot.json.gz").meta["calls"]
     assert len(calls) > 30
-    assert all(is_read_operation(*name.split(".")) for name in calls), calls
+    assert all(is_allowed_operation(*name.split(".")) for name in calls), calls
     prefix = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "accessanalyzer": "access-analyzer"}
     made = {f"{prefix.get(s, s)}:{op}" for s, op in (n.split(".") for n in calls)} - {"sts:GetCallerIdentity"}
     policy = set(readonly_policy()["Statement"][0]["Action"])

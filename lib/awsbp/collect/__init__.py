@@ -52,6 +52,15 @@ def iam_actions(collectors: Iterable[ModuleType] = COLLECTORS) -> list[str]:
     return sorted({action for module in collectors for action in module.ACTIONS})
 
 
+def declared_operations(collectors: Iterable[ModuleType] = COLLECTORS) -> frozenset[str]:
+    """``service.Operation`` of every IAM action the collectors declare: what the read-only guard allows
+    (:func:`awsbp.aws.allowed_operations`). An action names its API operation; the service is the collector's
+    botocore name (``elasticloadbalancing:DescribeLoadBalancers`` in ``elbv2`` → ``elbv2.DescribeLoadBalancers``)."""
+    return frozenset(
+        f"{module.SERVICE}.{action.split(':', 1)[1]}" for module in collectors for action in module.ACTIONS
+    )
+
+
 def readonly_policy(collectors: Iterable[ModuleType] = COLLECTORS) -> dict[str, object]:
     """The least-privilege IAM policy awsbp needs: exactly the actions the collectors declare."""
     return {
@@ -103,6 +112,10 @@ def collect_account(
     with ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="collect") as pool:
         results = list(pool.map(run, jobs))
     for (module, region, api), result in zip(jobs, results, strict=True):
+        if result.notes:
+            snapshot.meta.setdefault("notes", []).append(
+                {"service": module.SERVICE, "region": region, "api": api.name, **result.notes}
+            )
         if result.items is not None:
             snapshot.put(module.SERVICE, region, api.name, result.items)
         else:

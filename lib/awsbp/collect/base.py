@@ -2,11 +2,18 @@
 
 A collector module declares ``SERVICE``, ``SCOPE`` (``"regional"`` or ``"global"``), the IAM
 ``ACTIONS`` it needs and its ``APIS``. :func:`call_api` pages through one API and turns every
-failure into an error record, so one denied call never stops the collection.
+failure — a denied call, a throttled one, an endpoint that never answers, a loop that would never end,
+any exception of a fetch — into an error record, so one API never stops the collection of the account.
+
+Every loop is bounded: listings stop after :data:`MAX_PAGES` pages or when a page token comes back
+(:class:`PaginationLoop`); waits (the IAM credential report) are bounded in time and reported with
+:func:`note`, which ``collect_account`` puts in ``snapshot.meta["notes"]``.
 """
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,8 +55,56 @@ class Api:
 
 @dataclass
 class ApiResult:
+    """What one API gave: its items, or the error that stopped it; and the notes its fetch made."""
+
     items: list[Any] | None
     error: dict[str, str] | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+log = logging.getLogger("awsbp.collect")
+MAX_PAGES = 10_000  # pages of one listing: far beyond any account (10 M items at 1,000 a page)
+# the response keys that carry the next page's token, across the services collected
+TOKEN_KEYS = ("NextToken", "nextToken", "Marker", "NextMarker", "NextPageToken", "nextPageToken")
+_notes: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("awsbp_notes", default=None)
+
+
+class PaginationLoop(Exception):
+    """A listing that would never end: a page token came back, or more than :data:`MAX_PAGES` pages."""
+
+
+def note(**facts: Any) -> None:
+    """Record facts about the API being collected (``note(report_wait_seconds=3.5)``): they go to
+    ``snapshot.meta["notes"]`` with the service, region and API. Outside :func:`call_api`, nothing happens."""
+    current = _notes.get()
+    if current is not None:
+        current.update(facts)
+
+
+def page_token(page: dict[str, Any]) -> str | None:
+    """The token of the next page in a response, ``None`` on the last page."""
+    values = [str(page[key]) for key in TOKEN_KEYS if page.get(key)]
+    return "|".join(values) if values else None
+
+
+class PageGuard:
+    """Counts pages and remembers tokens: :meth:`check` raises :class:`PaginationLoop` on a repeated token or
+    past :data:`MAX_PAGES` pages."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.pages = 0
+        self.seen: set[str] = set()
+
+    def check(self, token: str | None) -> None:
+        self.pages += 1
+        if token is None:
+            return
+        if token in self.seen:
+            raise PaginationLoop(f"{self.what}: a page token came back after {self.pages} pages; listing stopped")
+        if self.pages >= MAX_PAGES:
+            raise PaginationLoop(f"{self.what}: more than {MAX_PAGES} pages; listing stopped")
+        self.seen.add(token)
 
 
 _once_guard = threading.Lock()
@@ -110,8 +165,10 @@ def all_items(client: Any, method: str, result_key: str, **kwargs: Any) -> list[
         size = page_size(client, method)
         if size and "PaginationConfig" not in kwargs:
             kwargs["PaginationConfig"] = {"PageSize": size}
+        guard = PageGuard(method)
         for page in client.get_paginator(method).paginate(**kwargs):
             items.extend(page.get(result_key, []))
+            guard.check(page_token(page))
         return items
     return list(getattr(client, method)(**kwargs).get(result_key, []))
 
@@ -123,7 +180,18 @@ def error_code(err: ClientError) -> str:
 
 
 def call_api(client: Any, api: Api) -> ApiResult:
-    """All items of one API; a failure becomes an error record, never an exception."""
+    """All items of one API; a failure — any exception — becomes an error record, never an exception."""
+    notes: dict[str, Any] = {}
+    token = _notes.set(notes)
+    try:
+        result = _call(client, api)
+    finally:
+        _notes.reset(token)
+    result.notes = notes
+    return result
+
+
+def _call(client: Any, api: Api) -> ApiResult:
     try:
         items = api.fetch(client) if api.fetch else all_items(client, api.method, api.result_key, **api.kwargs)
         return ApiResult(api.transform(items) if api.transform else items)
@@ -140,3 +208,7 @@ def call_api(client: Any, api: Api) -> ApiResult:
         return ApiResult(None, _error("InvalidResponse", str(err).splitlines()[0]))
     except NotImplementedError as err:
         return ApiResult(None, _error("NotImplemented", str(err) or "operation not implemented by the endpoint"))
+    except Exception as err:  # any failure of one API is a recorded gap, never a lost account
+        log.debug("%s failed", api.name, exc_info=True)
+        lines = str(err).strip().splitlines()
+        return ApiResult(None, _error(type(err).__name__, lines[0] if lines else type(err).__name__))

@@ -1,12 +1,17 @@
-"""EC2 and VPC: network layout, security groups, interfaces and instances."""
+"""EC2 and VPC: network layout, security groups, interfaces and instances.
 
-import base64
-import binascii
+User data (``DescribeInstanceAttribute``) is never stored: it is decoded as cloud-init decodes it and scanned
+in memory (:mod:`awsbp.collect.userdata`). Each item is ``{"InstanceId", "Size" (bytes of user data),
+"AwsbpDecodedSize" (bytes of text scanned), "AwsbpSecrets": [{"line", "where", "type", "fingerprint"}]}``
+and, when part of it could not be read (binary, corrupt gzip, over the size bounds),
+``"AwsbpUnreadable": "<reasons, no content>"``.
+"""
+
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsbp.collect.base import Api, all_items, once_per_client
-from awsbp.secrets import scan_text
+from awsbp.collect.userdata import scan_user_data
 
 SERVICE = "ec2"
 SCOPE = "regional"
@@ -45,11 +50,7 @@ def instances(client: Any) -> list[Any]:
 def _user_data(client: Any, instance_id: str) -> dict[str, Any]:
     attr = client.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
     encoded = (attr.get("UserData") or {}).get("Value") or ""
-    try:
-        text = base64.b64decode(encoded).decode("utf-8", errors="replace")
-    except (binascii.Error, ValueError):
-        text = ""
-    return {"InstanceId": instance_id, "Size": len(text), "AwsbpSecrets": scan_text(text)}
+    return {"InstanceId": instance_id, **scan_user_data(encoded)}
 
 
 def user_data(client: Any) -> list[Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from botocore.exceptions import ClientError
 
-from awsbp.collect.base import Api, all_items, error_code, once_per_client, page_size
+from awsbp.collect.base import Api, PageGuard, all_items, error_code, log, note, once_per_client, page_size, page_token
 
 SERVICE = "iam"
 SCOPE = "global"
@@ -27,17 +27,35 @@ ACTIONS = [
 ]
 REPORT_WAIT_SECONDS = 60
 AUTHORIZATION_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+_clock = time.monotonic  # module attributes, so that tests can run the wait without waiting
+_sleep = time.sleep
+
+
+def _wait_for_report(client: Any) -> None:
+    """Poll GenerateCredentialReport until COMPLETE, for at most REPORT_WAIT_SECONDS; the wait is noted
+    (``report_wait_seconds``, ``report_polls``, ``report_state``) and logged at debug level."""
+    started = _clock()
+    delay, polls, state = 0.5, 0, ""
+    while True:
+        state = str(client.generate_credential_report().get("State") or "")
+        polls += 1
+        waited = round(_clock() - started, 1)
+        note(report_wait_seconds=waited, report_polls=polls, report_state=state)
+        if state == "COMPLETE":
+            log.debug("iam credential report ready after %.1f s (%d polls)", waited, polls)
+            return
+        if waited >= REPORT_WAIT_SECONDS:
+            log.debug("iam credential report still %s after %.1f s (%d polls): given up", state, waited, polls)
+            raise TimeoutError(
+                f"credential report still {state or 'not ready'} after {REPORT_WAIT_SECONDS} s ({polls} polls)"
+            )
+        _sleep(min(delay, max(REPORT_WAIT_SECONDS - waited, 0)))
+        delay = min(delay * 2, 5)
 
 
 def credential_report(client: Any) -> list[dict[str, str]]:
     """Generate (bounded wait) and parse the credential report; 'N/A' and 'not_supported' stay values."""
-    deadline = time.monotonic() + REPORT_WAIT_SECONDS
-    delay = 0.5
-    while client.generate_credential_report().get("State") != "COMPLETE":
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"credential report not ready after {REPORT_WAIT_SECONDS} s")
-        time.sleep(delay)
-        delay = min(delay * 2, 5)
+    _wait_for_report(client)
     content = client.get_credential_report()["Content"]
     frame = pd.read_csv(io.BytesIO(content), keep_default_na=False, dtype=str)
     return frame.to_dict("records")
@@ -46,11 +64,13 @@ def credential_report(client: Any) -> list[dict[str, str]]:
 def authorization_details(client: Any) -> list[dict[str, list[Any]]]:
     """Users, groups, roles and managed policies in one paginated call, merged into one item."""
     merged: dict[str, list[Any]] = {key: [] for key in AUTHORIZATION_KEYS}
+    guard = PageGuard("get_account_authorization_details")
     for page in client.get_paginator("get_account_authorization_details").paginate(
         PaginationConfig={"PageSize": page_size(client, "get_account_authorization_details")}
     ):
         for key in AUTHORIZATION_KEYS:
             merged[key].extend(page.get(key, []))
+        guard.check(page_token(page))
     # AWS managed policies nothing uses tell nothing about this account; keep customer ones and attached ones.
     merged["Policies"] = [
         p for p in merged["Policies"] if ":iam::aws:policy/" not in p.get("Arn", "") or p.get("AttachmentCount", 1)
@@ -66,11 +86,13 @@ def _all_service_credentials(client: Any) -> list[Any]:
     try:
         items: list[Any] = []
         marker: dict[str, str] = {}
+        guard = PageGuard("list_service_specific_credentials")  # no paginator for AllUsers: bounded by hand
         while True:
             page = client.list_service_specific_credentials(AllUsers=True, MaxItems=1000, **marker)
             items += page.get("ServiceSpecificCredentials", [])
-            if not page.get("IsTruncated"):
+            if not page.get("IsTruncated") or not page.get("Marker"):
                 return items
+            guard.check(page["Marker"])
             marker = {"Marker": page["Marker"]}
     except ClientError as err:
         if error_code(err) not in NO_ALL_USERS:

@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from awsbp.collect.base import all_items, error_code
+from awsbp.collect.base import PaginationLoop, all_items, error_code
 from awsbp.errors import CredentialsError
 
 SERVICE = "organizations"
@@ -21,13 +21,22 @@ ACTIONS = [
     "organizations:ListOrganizationalUnitsForParent",
 ]
 APIS: list[Any] = []
+MAX_OU_DEPTH = 10  # AWS nests OUs five deep at most: a deeper answer is a loop
 
 
-def _accounts_under(client: Any, parent: str) -> list[dict[str, Any]]:
-    """Accounts of an OU and of every OU below it."""
+def _accounts_under(client: Any, parent: str, seen: set[str] | None = None, depth: int = 0) -> list[dict[str, Any]]:
+    """Accounts of an OU and of every OU below it; each OU once, never deeper than MAX_OU_DEPTH."""
+    seen = set() if seen is None else seen
+    if parent in seen:
+        return []
+    if depth > MAX_OU_DEPTH:
+        raise CredentialsError(
+            f"the Organization's OUs nest deeper than {MAX_OU_DEPTH} levels under {parent}; list accounts explicitly"
+        )
+    seen.add(parent)
     found = all_items(client, "list_accounts_for_parent", "Accounts", ParentId=parent)
     for ou in all_items(client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent):
-        found += _accounts_under(client, ou["Id"])
+        found += _accounts_under(client, ou["Id"], seen, depth + 1)
     return found
 
 
@@ -41,7 +50,7 @@ def discover_accounts(client: Any, *, include: list[str], exclude: list[str], ou
             raw = [a for ou in ous for a in _accounts_under(client, ou)]
         else:
             raw = all_items(client, "list_accounts", "Accounts")
-    except (ClientError, BotoCoreError) as err:
+    except (ClientError, BotoCoreError, PaginationLoop) as err:
         code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
         raise CredentialsError(
             f"cannot list the Organization's accounts ({code}); run from the management or a delegated "
