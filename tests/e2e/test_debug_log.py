@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 LIB = Path(__file__).parents[2] / "lib"
 # the CLI as a user runs it, minus the notebook rendering (slow, and not where logging is set up)
 PROGRAM = (
-    "import sys, awsbp.runner as r\n"
+    "import sys, awsbp.batch.runner as r\n"
     "r.render_reports = lambda *a, **k: None\n"
     "r.render_summary = lambda *a, **k: ''\n"
     "from awsbp.cli import main\n"

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from awsbp import __version__
-from awsbp.aws import AwsSession
 from awsbp.collect import (
     accessanalyzer,
     codebuild,
@@ -29,6 +29,9 @@ from awsbp.collect import (
 )
 from awsbp.collect.base import Api, ApiResult, call_api
 from awsbp.snapshot import GLOBAL, Snapshot
+
+if TYPE_CHECKING:  # the session is handed in; the guard in awsbp.aws reads what collectors declare here
+    from awsbp.aws import AwsSession
 
 COLLECTORS: tuple[ModuleType, ...] = (
     ec2,
