@@ -332,6 +332,12 @@ class World:
     partition: str = "aws"
     answers: dict[tuple[str, str, str], Answer] = field(default_factory=dict)
     name: str = ""
+    down: dict[str, Callable[[str], Error]] = field(default_factory=dict)  # region -> error for every call there
+
+    def region_down(self, region: str, error_for: Callable[[str], Error]) -> World:
+        """Every call of a regional service to ``region`` answers ``error_for(service)`` (a region not enabled)."""
+        self.down[region] = error_for
+        return self
 
     def answer(self, service: str, region: str, operation: str, answer: Answer) -> World:
         self.answers[(service, GLOBAL if service == "iam" else region, operation)] = answer
@@ -408,6 +414,8 @@ class FakeAws:
             fake = serving["now"]
             key = f"{service}.{model.name}"
             fake.calls[key] = fake.calls.get(key, 0) + 1
+            if where in fake.world.down:
+                return _error_response(fake.world.down[where](service))
             found = fake.world.answers.get((service, where, model.name)) or minimal(model.output_shape)
             result = found(context.get("fake_aws_params", {})) if callable(found) else found
             if isinstance(result, Error):
