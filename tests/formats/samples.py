@@ -447,6 +447,8 @@ def minimal(shape: Any) -> dict[str, Any]:
             out[name] = minimal(member)
         elif kind in ("list", "map"):
             out[name] = [] if kind == "list" else {}
+        elif kind == "string":
+            out[name] = "x" * int(member.metadata.get("min", 0))
         else:
             out[name] = NOW if kind == "timestamp" else SCALARS[kind]
     return out
@@ -1249,3 +1251,52 @@ def authorization_details(users=(), groups=(), roles=(), policies=()) -> dict[st
         "RoleDetailList": list(roles),
         "Policies": list(policies),
     }
+
+
+# --- pages as AWS hands them out ---------------------------------------------------------------------
+def paginator_config(service: str, operation: str) -> dict[str, Any]:
+    """botocore's pagination config of an operation (tokens, limit key, result key)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_paginator_model(service).get_paginator(operation)
+
+
+def numbered(shape: Any, index: int) -> tuple[str, dict[str, Any]]:
+    """``(field, item)``: the smallest valid member of a listing, its first text field set to ``item-00042``."""
+    item = minimal(shape)
+    name, member = next((n, m) for n, m in shape.members.items() if m.type_name == "string")
+    item[name] = f"item-{index:05d}".ljust(int(member.metadata.get("min", 0)), "x")
+    return name, item
+
+
+def paginated(service: str, operation: str, items: list[Any], *, default_size: int = 100, log: list | None = None):
+    """An answer that pages ``items`` as AWS does: at most the page size asked (``default_size`` when none), the
+    next-page token under the operation's output token (with ``IsTruncated`` where IAM uses it), and, after the
+    first page, one empty page that still carries a token (EC2, Secrets Manager and others do answer so)."""
+    import botocore.session
+
+    config = paginator_config(service, operation)
+    key = config["result_key"] if isinstance(config["result_key"], str) else config["result_key"][0]
+    in_token, out_token = config["input_token"], config["output_token"]
+    more, limit = config.get("more_results"), config.get("limit_key")
+    output = botocore.session.get_session().get_service_model(service).operation_model(operation).output_shape
+    never_empty = int(output.members[key].metadata.get("min", 0)) > 0  # the model forbids an empty list: leave it out
+
+    def answer(params: dict[str, Any]) -> dict[str, Any]:
+        if log is not None:
+            log.append(dict(params))
+        size = int(params.get(limit) or default_size) if limit else default_size
+        token = params.get(in_token) or ""
+        start = int(token[1:]) if token else 0
+        page: dict[str, Any] = {} if never_empty else {key: []}
+        if token.startswith("e"):  # the empty page: nothing, and the way on
+            page[out_token] = f"p{start}"
+        else:
+            page[key] = items[start : start + size]
+            if start + size < len(items):
+                page[out_token] = f"{'e' if start == 0 else 'p'}{start + size}"
+        if more:
+            page[more] = out_token in page
+        return page
+
+    return answer
