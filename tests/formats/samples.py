@@ -127,12 +127,17 @@ def report_user(
 
 
 def report_root(
-    *, mfa: bool = True, password_used: int | str = "no_information", key: bool = False, account: str = ACCOUNT
+    *,
+    mfa: bool = True,
+    password_used: int | str = "no_information",
+    key: bool = False,
+    account: str = ACCOUNT,
+    partition: str = "aws",
 ) -> dict[str, str]:
     """The ``<root_account>`` row: ``not_supported`` where a column does not apply to root."""
     row = report_user(ROOT, created=2000, mfa=mfa, account=account)
     row.update(
-        arn=f"arn:aws:iam::{account}:root",
+        arn=f"arn:{partition}:iam::{account}:root",
         password_enabled="not_supported",
         password_last_changed="not_supported",
         password_next_rotation="not_supported",

@@ -1173,3 +1173,68 @@ def collected(name: str) -> Collected:
 
 
 WORLD_NAMES = ("shop", "plain", "payments-dev", "payments-prod", "blind")
+
+
+# --- another partition ----------------------------------------------------------------------------------
+def partition_account(partition: str = "aws-us-gov", region: str = "us-gov-west-1") -> World:
+    """An account in GovCloud (or China): every ARN in the answers names the partition."""
+    world = World(account=ACCOUNT, regions=[region], partition=partition, name=partition)
+    admin = aws_managed("AdministratorAccess", partition)
+    readonly = aws_managed("ReadOnlyAccess", partition)
+    world.items("ec2", region, "DescribeVpcs", "Vpcs", [vpc("vpc-0gov", "10.0.0.0/16", tags={"Name": "gov"})])
+    world.items(
+        "ec2",
+        region,
+        "DescribeInstances",
+        "Reservations",
+        reservations(
+            instance(
+                "i-0gov",
+                "vpc-0gov",
+                "subnet-0gov",
+                [],
+                "10.0.1.5",
+                region=region,
+                profile="app",
+                partition=partition,
+                tags={"Name": "gov-app"},
+            ),
+        ),
+    )
+    serve_user_data(world, region, {})
+    reference = f"arn:{partition}:secretsmanager:{region}:{ACCOUNT}:secret:db-AbCdEf"
+    world.items(
+        "lambda",
+        region,
+        "ListFunctions",
+        "Functions",
+        [function("api", "app-admin", variables={"DB_SECRET": reference}, region=region, partition=partition)],
+    )
+    add_iam(
+        world,
+        report=[
+            report_root(account=ACCOUNT, partition=partition),
+            report_user("ops", password=10, password_used=1, mfa=True, partition=partition),
+        ],
+        summary=account_summary(root_mfa=True, root_keys=False),
+        password_policy=STRONG_PASSWORD_POLICY,
+        details=authorization_details(
+            users=[user_detail("ops", attached=[admin], partition=partition)],
+            roles=[
+                role_detail(
+                    "app-admin",
+                    trust_document({"Service": "lambda.amazonaws.com"}),
+                    attached=[admin],
+                    partition=partition,
+                ),
+                role_detail(
+                    "partner", trust_document({"AWS": f"arn:{partition}:iam::{PARTNER}:root"}), partition=partition
+                ),
+            ],
+            policies=[
+                policy_detail(admin, [(document(statement("Allow", "*")), True)], attached=2),
+                policy_detail(readonly, [(document(statement("Allow", "s3:Get*")), True)], attached=0),
+            ],
+        ),
+    )
+    return world
