@@ -24,10 +24,11 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import boto3
+import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
@@ -37,6 +38,20 @@ REGION = "eu-west-1"
 OTHER_REGION = "ap-northeast-1"
 NOW = datetime(2026, 11, 28, tzinfo=UTC)  # every sample snapshot's collected_at
 GLOBAL = "global"
+
+
+SESSION = botocore.session.get_session()  # one session: each service model is read from disk once per process
+
+
+def client(service: str, region: str = REGION) -> Any:
+    """A botocore client that cannot reach AWS (dummy credentials); answer it with a Stubber or :class:`FakeAws`."""
+    return SESSION.create_client(
+        service, region_name=region, aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x"
+    )
+
+
+def service_model(service: str) -> Any:
+    return SESSION.get_service_model(service)
 
 
 def ago(days: int, *, seconds: int = 0) -> datetime:
@@ -377,6 +392,9 @@ def _error_response(error: Error) -> tuple[AWSResponse, dict[str, Any]]:
     return AWSResponse(None, error.status, {}, None), parsed
 
 
+_client = client
+
+
 class FakeAws:
     """Real botocore clients whose calls never leave the process: each is answered from a :class:`World`.
 
@@ -408,7 +426,7 @@ class FakeAws:
 
     @staticmethod
     def _new_client(service: str, region: str) -> tuple[Any, dict[str, FakeAws]]:
-        client = boto3.client(service, region_name=region, aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x")
+        client = _client(service, region)
         where = GLOBAL if service == "iam" else region
         serving: dict[str, FakeAws] = {}
 
@@ -1259,11 +1277,14 @@ def authorization_details(users=(), groups=(), roles=(), policies=()) -> dict[st
 
 
 # --- pages as AWS hands them out ---------------------------------------------------------------------
+@cache
+def _paginators(service: str) -> Any:
+    return SESSION.get_paginator_model(service)
+
+
 def paginator_config(service: str, operation: str) -> dict[str, Any]:
     """botocore's pagination config of an operation (tokens, limit key, result key)."""
-    import botocore.session
-
-    return botocore.session.get_session().get_paginator_model(service).get_paginator(operation)
+    return _paginators(service).get_paginator(operation)
 
 
 def numbered(shape: Any, index: int) -> tuple[str, dict[str, Any]]:
@@ -1278,13 +1299,11 @@ def paginated(service: str, operation: str, items: list[Any], *, default_size: i
     """An answer that pages ``items`` as AWS does: at most the page size asked (``default_size`` when none), the
     next-page token under the operation's output token (with ``IsTruncated`` where IAM uses it), and, after the
     first page, one empty page that still carries a token (EC2, Secrets Manager and others do answer so)."""
-    import botocore.session
-
     config = paginator_config(service, operation)
     key = config["result_key"] if isinstance(config["result_key"], str) else config["result_key"][0]
     in_token, out_token = config["input_token"], config["output_token"]
     more, limit = config.get("more_results"), config.get("limit_key")
-    output = botocore.session.get_session().get_service_model(service).operation_model(operation).output_shape
+    output = service_model(service).operation_model(operation).output_shape
     never_empty = int(output.members[key].metadata.get("min", 0)) > 0  # the model forbids an empty list: leave it out
 
     def answer(params: dict[str, Any]) -> dict[str, Any]:
@@ -1305,3 +1324,69 @@ def paginated(service: str, operation: str, items: list[Any], *, default_size: i
         return page
 
     return answer
+
+
+# --- an enterprise account ------------------------------------------------------------------------------
+def enterprise_authorization_details(
+    users: int = 5000,
+    roles: int = 2000,
+    groups: int = 100,
+    policies: int = 300,
+    services: list[str] | None = None,
+    read_only: list[str] | None = None,
+) -> dict[str, Any]:
+    """One GetAccountAuthorizationDetails answer of a large account, as IAM returns it (documents URL-encoded):
+    ``policies`` customer managed policies of three versions each, an AWS managed read-only policy naming every
+    service, ``groups`` groups with two managed policies and an inline one, ``users`` users in two groups each
+    (one in ten with a policy of their own), ``roles`` roles with a trust policy, two managed policies and an
+    inline one. ``read_only``: the services the read-only policy covers (default: ``services``)."""
+    services = services or ["s3", "ec2", "dynamodb", "lambda", "logs", "sqs", "sns", "kms"]
+    customer = [customer_managed(f"team-{i:03d}") for i in range(policies)]
+
+    def team_document(i: int, version: int) -> dict[str, Any]:
+        svc = services[i % len(services)]
+        return document(
+            statement("Allow", [f"{svc}:Get*", f"{svc}:List*", f"{svc}:Describe*"], sid=f"Read{version}"),
+            statement("Allow", [f"{svc}:Put*"], resource=f"arn:aws:{svc}:*:{ACCOUNT}:team-{i:03d}/*"),
+            statement(
+                "Allow", ["sqs:SendMessage"], condition={"StringEqualsIfExists": {"aws:RequestedRegion": [REGION]}}
+            ),
+            statement("Deny", "*", condition={"Bool": {"aws:SecureTransport": "false"}}),
+        )
+
+    read_only_doc = document(  # like AWS's ReadOnlyAccess: Describe/Get/List of every service given
+        statement("Allow", [f"{s}:{verb}*" for s in (read_only or services) for verb in ("Describe", "Get", "List")])
+    )
+    listed = [
+        policy_detail(arn, [(team_document(i, v), v == 2) for v in range(3)], attached=10)
+        for i, arn in enumerate(customer)
+    ]
+    listed.append(policy_detail(aws_managed("ReadOnlyAccess"), [(read_only_doc, True)], attached=groups))
+    group_list = [
+        group_detail(
+            f"group-{g:03d}",
+            attached=[customer[g % policies], customer[(g * 7) % policies], aws_managed("ReadOnlyAccess")],
+            inline={"extra": document(statement("Allow", ["codebuild:StartBuild"], resource="*"))},
+        )
+        for g in range(groups)
+    ]
+    user_list = [
+        user_detail(
+            f"user-{u:05d}",
+            groups=[f"group-{u % groups:03d}", f"group-{(u // groups) % groups:03d}"],
+            attached=[customer[u % policies]] if u % 10 == 0 else [],
+        )
+        for u in range(users)
+    ]
+    trust = trust_document({"Service": "lambda.amazonaws.com"})
+    role_list = [
+        role_detail(
+            f"role-{r:05d}",
+            trust,
+            attached=[customer[r % policies], customer[(r * 3) % policies]],
+            inline={"own": team_document(r, 0)},
+            profile=r % 5 == 0,
+        )
+        for r in range(roles)
+    ]
+    return authorization_details(user_list, group_list, role_list, listed)

@@ -4,12 +4,11 @@ Every listing goes through its collector (``call_api``); nothing may be lost and
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from contracts.model import output_shape
 
-from formats import harness
+from formats import harness, samples
 from formats.samples import (
     ACCOUNT,
     REGION,
@@ -28,7 +27,7 @@ from formats.samples import (
     user_detail,
 )
 
-ITEMS = 2345  # more than two of the largest pages any listing takes
+ITEMS = 1001  # a full page of the largest size any listing takes, then more
 LISTINGS = [(service, api) for service, _, api in harness.collected_apis() if api.fetch is None]
 
 
@@ -39,7 +38,7 @@ def input_member(service: str, operation: str, name: str):
 
 
 def client(service: str):
-    return boto3.client(service, region_name=REGION, aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x")
+    return samples.client(service)
 
 
 def api(service: str, name: str):

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 from contracts.model import service_model
 
-from formats import harness
+from formats import harness, samples
 from formats.samples import ACCOUNT, NOW, PARTNER, REGION, Error, FakeAws, World
 from formats.verdicts import verdicts
 from formats.worlds import partition_account, shop_account
@@ -183,7 +182,7 @@ def test_organization_members_are_assumed_in_the_callers_partition(monkeypatch, 
         "partition": partition,
         "arn": f"arn:{partition}:sts::{ACCOUNT}:assumed-role/A/b",
     }
-    organizations = boto3.client("organizations", region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
+    organizations = samples.client("organizations", region)
     accounts = [
         {
             "Id": account,

@@ -7,11 +7,10 @@ from __future__ import annotations
 import contextlib
 import time
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
-from formats import harness
+from formats import harness, samples
 from formats.samples import NOW, credential_report_csv, report_root, report_user
 
 REPORT = next(a for s, _, a in harness.collected_apis() if s == "iam" and a.name == "GetCredentialReport")
@@ -41,7 +40,7 @@ def clock(monkeypatch):
 
 
 def iam():
-    return boto3.client("iam", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x")
+    return samples.client("iam", "us-east-1")
 
 
 def test_a_report_generated_for_the_first_time_is_waited_for(clock):
