@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import botocore.session
 from botocore.model import OperationNotFoundError
-from formats.samples import CREDENTIAL_REPORT_COLUMNS
+from formats.samples import CREDENTIAL_REPORT_COLUMNS, SESSION
 
 from contracts.recorder import MEMBER, Path, show
 
@@ -36,13 +35,8 @@ PRINCIPAL_KINDS = {"AWS", "Service", "Federated", "CanonicalUser"}
 
 
 @cache
-def _session() -> Any:
-    return botocore.session.get_session()
-
-
-@cache
 def service_model(service: str) -> Any:
-    return _session().get_service_model(service)
+    return SESSION.get_service_model(service)
 
 
 def output_shape(service: str, operation: str) -> Any:
