@@ -25,8 +25,13 @@ APIS = apis_by_name()
 SERVICES = sorted({service for service, _ in APIS.values()})
 # IAM action prefixes of the collectors' services (the published policy names actions by these)
 ACTION_PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "accessanalyzer": "access-analyzer"}
-EC2_TAGGED = {"ec2.DescribeVpcs", "ec2.DescribeSubnets", "ec2.DescribeRouteTables", "ec2.DescribeSecurityGroups",
-              "ec2.DescribeInstances"}  # fmt: skip
+EC2_TAGGED = {
+    "ec2.DescribeVpcs",
+    "ec2.DescribeSubnets",
+    "ec2.DescribeRouteTables",
+    "ec2.DescribeSecurityGroups",
+    "ec2.DescribeInstances",
+}
 TAGS_OF_BUG = (
     "lib/awsbp/inventory.py tags_of(): `item.get(key) or item.get('TagList')` probes TagList on every EC2 item whose "
     "Tags is empty or absent (EC2 leaves Tags out of untagged VPCs, subnets, route tables, security groups and "
@@ -56,9 +61,9 @@ def test_every_collected_api_is_an_operation_whose_answer_holds_the_stored_items
     assert shape is not None, f"{name}: the operation answers nothing"
     at = parse(getattr(stored, "at", ""))
     found, wrong = resolve(shape, at, root=True)
-    assert wrong is None and found is not None, f"{name}: stored items are said to be at {stored.at!r}: {wrong}"
+    assert wrong is None and found is not None, f"{name}: stored items are said to be at {at!r}: {wrong}"
     if at:
-        assert at[-1] != "[]" or found.type_name == "structure", f"{name}: {stored.at} is a list of {found.type_name}"
+        assert at[-1] != "[]" or found.type_name == "structure", f"{name}: {at} is a list of {found.type_name}"
 
 
 def test_every_documented_mapping_names_a_collected_api():
@@ -85,8 +90,11 @@ def test_every_operation_the_collectors_call_is_a_declared_action():
     declared = {a for m in harness.collector_modules() for a in m.ACTIONS}
     called = {op for name in WORLD_NAMES for op in collected(name).calls}
     assert called, "the simulated accounts made no call"
-    missing = sorted(op for op in called if f"{ACTION_PREFIX.get(op.split('.')[0], op.split('.')[0])}:"
-                     f"{op.split('.', 1)[1]}" not in declared)  # fmt: skip
+    missing = sorted(
+        op
+        for op in called
+        if f"{ACTION_PREFIX.get(op.split('.')[0], op.split('.')[0])}:{op.split('.', 1)[1]}" not in declared
+    )
     assert not missing, f"called but not in any collector's ACTIONS (the published policy would deny them): {missing}"
 
 
@@ -200,3 +208,28 @@ def test_an_api_with_its_own_fetch_must_say_what_it_stores():
     odd = type(api)("DescribeVpcs", fetch=lambda client: [])
     with pytest.raises(KeyError, match="has its own fetch"):
         stored_as(service, odd)
+
+
+def test_a_bad_read_in_a_collectors_fetch_is_reported():
+    """The raw-answer side: a fetch that misreads the answer it gets, as a buggy collector would."""
+    from formats.samples import REGION, FakeAws, World
+
+    reads = Reads()
+    world = World().answer("ec2", REGION, "DescribeInstanceAttribute", {"InstanceId": "i-1", "UserData": {"Value": ""}})
+    fake = FakeAws(world, wrap=lambda service, operation, answer: record(answer, reads, f"{service}.{operation}"))
+    _, api = APIS["ec2.DescribeInstanceAttribute"]
+    odd = type(api)(
+        api.name,
+        fetch=lambda c: [c.describe_instance_attribute(InstanceId="i-1", Attribute="userData").get("UserDatta")],
+    )
+    harness.collect_api(fake.client("ec2", REGION), odd)
+    assert raw_read_problems(reads) == {
+        "ec2": [
+            f"ec2.DescribeInstanceAttribute: UserDatta — {problem('ec2', 'DescribeInstanceAttribute', ('UserDatta',))}"
+        ]
+    }
+
+
+def test_an_operation_the_model_does_not_have_is_reported():
+    with pytest.raises(KeyError, match="ec2 has no operation DescribeVpcz"):
+        output_shape("ec2", "DescribeVpcz")

@@ -22,6 +22,7 @@ from awsbp.params import Settings
 from awsbp.snapshot import GLOBAL, Snapshot
 
 __all__ = [
+    "CHECK_ERROR",
     "GLOBAL",
     "Api",
     "ApiResult",
@@ -35,12 +36,15 @@ __all__ = [
     "collect_api",
     "collect_with_clients",
     "collected_apis",
+    "collector_modules",
     "cross_account_findings",
+    "demo_sample_snapshot",
     "every_frame",
     "findings_of",
     "inventory_of",
     "organization_role_arns",
     "policy",
+    "saved_and_loaded",
 ]
 
 CHECK_ERROR = "check_error"  # the reason of the finding a check that raised leaves behind
@@ -115,6 +119,7 @@ def collected_apis() -> list[tuple[str, str, Api]]:
 
 
 def collector_modules() -> tuple[Any, ...]:
+    """The collector modules (each with ``SERVICE``, ``SCOPE``, ``ACTIONS``, ``APIS``)."""
     return COLLECTORS
 
 
