@@ -43,6 +43,7 @@ __all__ = [
     "findings_of",
     "inventory_of",
     "organization_role_arns",
+    "params_of",
     "policy",
     "saved_and_loaded",
 ]
@@ -178,7 +179,6 @@ def asff_export(findings: list[Finding], snapshot: Snapshot, directory: Path) ->
 def organization_role_arns(monkeypatch: Any, identity: dict[str, str], organizations_client: Any, role_name: str):
     """The role ARNs a run assumes in an Organization's member accounts, when the caller is ``identity``."""
     from awsbp import runner
-    from awsbp.params import parse
 
     class _Session:
         @classmethod
@@ -193,8 +193,15 @@ def organization_role_arns(monkeypatch: Any, identity: dict[str, str], organizat
             return organizations_client
 
     monkeypatch.setattr(runner, "AwsSession", _Session)
-    params = parse({"client": "t", "regions": ["us-east-1"], "organizations": {"role_name": role_name}})
+    params = params_of({"client": "t", "regions": ["us-east-1"], "organizations": {"role_name": role_name}})
     return [a.role_arn for a in runner.discover_organization(params)]
+
+
+def params_of(raw: dict[str, Any]) -> Any:
+    """A params file's content, validated as ``awsbp run`` validates it."""
+    from awsbp.params import parse
+
+    return parse(raw)
 
 
 def saved_and_loaded(snapshot: Snapshot) -> Snapshot:

@@ -205,9 +205,9 @@ def test_organization_members_are_assumed_in_the_callers_partition(monkeypatch, 
 
 @pytest.mark.parametrize("partition", ["aws", "aws-us-gov", "aws-cn"])
 def test_role_arns_of_every_partition_are_accepted(partition):
-    from awsbp.params import parse
-
-    params = parse({"client": "t", "accounts": [{"role_arn": f"arn:{partition}:iam::{ACCOUNT}:role/Audit"}]})
+    params = harness.params_of(
+        {"client": "t", "accounts": [{"role_arn": f"arn:{partition}:iam::{ACCOUNT}:role/Audit"}]}
+    )
     assert params.accounts[0].role_arn.startswith(f"arn:{partition}:")
 
 
