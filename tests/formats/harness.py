@@ -62,23 +62,24 @@ def inventory_of(snapshot: Snapshot, settings: Settings | None = None) -> Any:
 def every_frame(inventory: Any) -> dict[str, Any]:
     """Evaluate every frame and derived property of an inventory (what a notebook may show), by name."""
     out: dict[str, Any] = {}
-    for name in sorted(dir(type(inventory))):
-        attr = getattr(type(inventory), name, None)
-        if name.startswith("__") or not isinstance(attr, cached_property | property):
-            continue
-        out[name] = getattr(inventory, name)
+    for part_name in ("network", "iam", "devtools"):
+        part = getattr(inventory, part_name)
+        for name in sorted(dir(type(part))):
+            attr = getattr(type(part), name, None)
+            if name.startswith("__") or not isinstance(attr, cached_property | property):
+                continue
+            out[name] = getattr(part, name)
     repositories = out.get("ecr_repositories")
     for r in repositories.to_dict("records") if repositories is not None else []:
         key = f"registry_scans_on_push:{r['region']}:{r['name']}"
-        out[key] = inventory.registry_scans_on_push(r["region"], r["name"])
+        out[key] = inventory.devtools.registry_scans_on_push(r["region"], r["name"])
     return out
 
 
 def check_ids() -> list[str]:
     """Every registered check id, sorted."""
-    from awsbp.checks import REGISTRY, load_all
+    from awsbp.checks.registry import REGISTRY
 
-    load_all()
     return sorted(REGISTRY)
 
 
@@ -87,10 +88,9 @@ def findings_of(
 ) -> list[Finding]:
     """Findings of the given checks (all by default) over a snapshot or an inventory, gaps turned into NOT_ASSESSED
     exactly as a run does."""
-    from awsbp.checks import REGISTRY, load_all
-    from awsbp.checks.registry import run_check
+    from awsbp.checks.registry import REGISTRY
+    from awsbp.checks.run import run_check
 
-    load_all()
     settings = settings or Settings()
     inventory = inventory_of(source, settings) if isinstance(source, Snapshot) else source
     out: list[Finding] = []
@@ -101,10 +101,9 @@ def findings_of(
 
 def cross_account_findings(inventories: list[Any]) -> list[Finding]:
     """The checks that need several accounts (BP-IAM-06 same person, BP-VPC-06 dev against another account's prod)."""
-    from awsbp.checks.iam import same_person_across_accounts
-    from awsbp.checks.vpc import dev_matches_prod_across_accounts
+    from awsbp.checks.cross_account import cross_account_findings as found
 
-    return same_person_across_accounts(inventories) + dev_matches_prod_across_accounts(inventories)
+    return found(inventories)
 
 
 def catalog_reasons() -> dict[str, set[str]]:
@@ -169,16 +168,20 @@ def collect_with_clients(
 # --- outputs that name ARNs -----------------------------------------------------------------------
 def asff_export(findings: list[Finding], snapshot: Snapshot, directory: Path) -> list[dict[str, Any]]:
     """The Security Hub (ASFF) export a run writes for one account, read back."""
-    from awsbp.runner import AccountResult, write_exports
+    from dataclasses import replace
+    from datetime import date
 
-    directory.mkdir(parents=True, exist_ok=True)
-    write_exports(findings, directory, AccountResult(name="test", directory="test"), snapshot)
+    from awsbp.assess import assess
+    from awsbp.report.exports import write_exports
+
+    assessment = replace(assess(snapshot, Settings(), [], today=date(2026, 11, 30), lang="en"), findings=findings)
+    write_exports(assessment, directory)
     return json.loads((directory / "findings.asff.json").read_text(encoding="utf-8"))
 
 
 def organization_role_arns(monkeypatch: Any, identity: dict[str, str], organizations_client: Any, role_name: str):
     """The role ARNs a run assumes in an Organization's member accounts, when the caller is ``identity``."""
-    from awsbp import runner
+    from awsbp.batch import runner
 
     class _Session:
         @classmethod
@@ -211,6 +214,6 @@ def saved_and_loaded(snapshot: Snapshot) -> Snapshot:
 
 def demo_sample_snapshot() -> Snapshot:
     """The snapshot bundled with the library (the demo's simulated account, collected from moto)."""
-    from awsbp.workbook import sample_snapshot_path
+    from awsbp.report.workbook import sample_snapshot_path
 
     return Snapshot.load(sample_snapshot_path())

@@ -37,11 +37,11 @@ def test_special_values_are_kept_as_text_not_missing_values():
 
 def test_the_inventory_types_every_special_value():
     inventory = harness.inventory_of(collected("shop").snapshot())
-    report = inventory.credential_report.set_index("user")
+    report = inventory.iam.credential_report.set_index("user")
     assert report.loc[ROOT, "is_root"] and not report.loc[ROOT, "password_enabled"]
     assert report.loc["bob", "password_last_used"] is None  # no_information: never signed in
     assert report.loc["alice", "password_last_used"].utcoffset().total_seconds() == 0
-    keys = inventory.access_keys.set_index(["user", "key"])
+    keys = inventory.iam.access_keys.set_index(["user", "key"])
     assert not keys.loc[("dave", 1), "active"] and keys.loc[("dave", 2), "active"]
     assert keys.loc[("gina", 1), "last_used"] is None and keys.loc[("gina", 1), "last_service"] == ""
     assert keys.loc[("frank", 1), "last_service"] == "s3"
@@ -93,7 +93,7 @@ def test_key_rotation_unused_keys_and_two_active_keys(shop_findings):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="lib/awsbp/checks/iam.py access_keys() (BP-IAM-05) iterates inventory.access_keys, which includes the "
+    reason="lib/awsbp/checks/iam.py access_keys() (BP-IAM-05) iterates inventory.iam.access_keys, which includes the "
     "credential report's <root_account> row: root's access key gets per-user verdicts (key_not_rotated, "
     "key_unused; keys_ok PASS when recent) although root keys are BP-IAM-01's (FAIL critical, 'delete them'), "
     "and a PASS 'keys ok' for root contradicts it. Fix: skip root rows in BP-IAM-05 (e.g. filter access_keys "

@@ -66,18 +66,18 @@ def test_private_subnets_bastions_and_nat(shop_findings):
 
 
 def test_a_terminated_instance_still_listed_is_nowhere(shop_findings, inventory):
-    assert "i-0old" not in set(inventory.instances["instance_id"])
+    assert "i-0old" not in set(inventory.network.instances["instance_id"])
     assert not [f for f in shop_findings if f.resource_id == "i-0old"]
     stored = collected("shop").snapshot().items("ec2", REGION, "DescribeInstances")
     assert any(i["InstanceId"] == "i-0old" for i in stored)  # collected, as AWS lists it for about an hour
 
 
 def test_interfaces_of_aws_services(inventory):
-    enis = inventory.network_interfaces.set_index("eni_id")
+    enis = inventory.network.network_interfaces.set_index("eni_id")
     assert enis.loc["eni-0alb-a", "requester_id"] == "amazon-elb"
     assert enis.loc["eni-0lambda", "interface_type"] == "lambda"
     assert enis.loc["eni-0nat", "group_ids"] == []  # NAT gateway interfaces have no security group
-    usage = inventory.sg_usage
+    usage = inventory.network.sg_usage
     users = {gid: sorted(zip(g["resource_type"], g["name"], strict=True)) for gid, g in usage.groupby("group_id")}
     assert users["sg-0alb"] == [("load_balancer", "web-alb")]  # two interfaces, one load balancer
     assert users["sg-0nlb"] == [("load_balancer", "api-nlb")]
@@ -91,7 +91,7 @@ def test_interfaces_of_aws_services(inventory):
 
 
 def test_rules_of_every_source_kind(inventory):
-    rules = inventory.sg_rules.set_index("rule_id")
+    rules = inventory.network.sg_rules.set_index("rule_id")
     assert rules.loc["sgr-0app-pl", "prefix_list_id"] == "pl-0corp" and rules.loc["sgr-0app-pl", "cidr"] == ""
     assert rules.loc["sgr-0db-partner", "ref_group_id"] == "sg-0partner"
     assert rules.loc["sgr-0alb6", "cidr"] == "::/0"

@@ -64,7 +64,7 @@ def test_an_enterprise_account_is_collected_and_inventoried_in_bounded_memory():
     def inventory():
         loaded = harness.saved_and_loaded(snapshot)  # written and read back, as a run's report step sees it
         found = harness.inventory_of(loaded)
-        return found.iam_users, found.iam_groups, found.iam_roles, found.managed_policies
+        return found.iam.iam_users, found.iam.iam_groups, found.iam.iam_roles, found.iam.managed_policies
 
     (users, groups, roles, policies), inventorying = traced(inventory)
     assert (len(users), len(groups), len(roles), len(policies)) == (USERS, 100, ROLES, 301)
@@ -88,10 +88,10 @@ def test_effective_permissions_of_every_principal_in_bounded_memory():
     answer = enterprise_authorization_details(60, 20, groups=10, policies=30, read_only=services)
     snapshot = harness.saved_and_loaded(collect(answer))
     inventory = harness.inventory_of(snapshot)
-    documents = [p["document"] for p in inventory.managed_policies.values()]
+    documents = [p["document"] for p in inventory.iam.managed_policies.values()]
     harness.policy.allowed_actions(documents)  # the action database and wildcard caches, loaded before measuring
-    inventory.iam_users, inventory.iam_groups  # noqa: B018 - built before measuring
-    permissions, peak = traced(lambda: inventory.principal_permissions)
+    inventory.iam.iam_users, inventory.iam.iam_groups  # noqa: B018 - built before measuring
+    permissions, peak = traced(lambda: inventory.iam.principal_permissions)
     assert len(permissions) == 70
     size = stored_size(snapshot)
     assert peak < BOUND * size, f"peak {peak / 1e6:.0f} MB for {size / 1e6:.1f} MB of JSON"
