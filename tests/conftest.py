@@ -47,3 +47,57 @@ def aws_env(moto_endpoint, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     return moto_endpoint
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory):
+    """awsbp from a wheel built from this tree, in a fresh venv (see tests/installed.py)."""
+    from installed import install_wheel
+
+    return install_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def demo_runs(tmp_path_factory, request):
+    """``demo_runs(lang) -> (index, account folder of acme-management)``: the demo, run once per language and
+    session, shared by every test that reads it (their modules are in the ``demo`` xdist group, so one worker
+    runs them all). English runs in this process; Japanese from the wheel installed in a fresh venv, outside the
+    source tree — the path of a user's non-editable install."""
+    import contextlib
+    import io
+    import json
+    import subprocess
+
+    from awsbp.cli import main
+
+    runs: dict[str, tuple] = {}
+
+    def get(lang: str):
+        if lang in runs:
+            return runs[lang]
+        out = tmp_path_factory.mktemp(f"demo-{lang}")
+        if lang == "en":
+            log = io.StringIO()
+            with contextlib.redirect_stderr(log):
+                code = main(["demo", "--output", str(out), "--lang", "en"])  # not quiet: progress and messages
+            stderr = log.getvalue()
+        else:
+            wheel = request.getfixturevalue("installed_wheel")
+            done = subprocess.run(
+                [str(wheel.bin / "awsbp"), "demo", "--output", str(out), "--lang", lang],
+                capture_output=True,
+                text=True,
+                cwd=out,
+                env=wheel.env,
+            )
+            code, stderr = done.returncode, done.stderr
+            assert done.stdout.strip().endswith("index.html"), done.stdout  # stdout: the index path alone
+        assert code == 0, stderr  # the unreachable member is the demo's intended partial failure
+        _earlier, index = sorted(out.glob("demo/*/index.html"))  # a month ago (assessments only), then now
+        (index.parent / "stderr.log").write_text(stderr, encoding="utf-8")  # scanned by the no-leak test
+        run = json.loads((index.parent / "run.json").read_text(encoding="utf-8"))
+        ids = {a["name"]: a["account_id"] for a in run["accounts"]}
+        runs[lang] = (index, index.parent / ids["acme-management"])
+        return runs[lang]
+
+    return get

@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("demo", parents=[common], help="assess a simulated account (no AWS credentials needed)")
     sub.add_parser("policy", help="print the least-privilege read-only IAM policy awsbp needs (JSON)")
+    p_pdf = sub.add_parser("pdf", help="print a run's reports to PDF (A4) with a local Chromium")
+    p_pdf.add_argument("run_dir", type=Path, help="a run folder (reports/<client>/<run-id>)")
     return parser
 
 
@@ -118,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "pdf":
+            from awsbp.report.pdf import write_pdfs
+
+            for path in write_pdfs(args.run_dir):
+                print(path)
+            return 0
         if args.command == "policy":
             from awsbp.collect import readonly_policy
 

@@ -9,43 +9,14 @@ from importlib.resources import files
 
 import pytest
 import yaml
-from awsbp.cli import main
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 EXPECTED = yaml.safe_load(files("awsbp.demo").joinpath("expected_findings.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module", params=["en", "ja"])
-def demo_run(request, tmp_path_factory):
-    """The demo in English in this process, and in Japanese from the wheel installed in a fresh venv (the path a
-    user of a non-editable install takes: notebooks, templates and the sample are package data)."""
-    import contextlib
-    import io
-    import subprocess
-
-    out = tmp_path_factory.mktemp(f"demo-{request.param}")
-    if request.param == "en":
-        log = io.StringIO()
-        with contextlib.redirect_stderr(log):
-            code = main(["demo", "--output", str(out), "--lang", "en"])  # not quiet: progress and messages
-        stderr = log.getvalue()
-    else:
-        wheel = request.getfixturevalue("installed_wheel")
-        done = subprocess.run(
-            [str(wheel.bin / "awsbp"), "demo", "--output", str(out), "--lang", "ja"],
-            capture_output=True,
-            text=True,
-            cwd=out,
-            env=wheel.env,
-        )
-        code, stderr = done.returncode, done.stderr
-        assert done.stdout.strip().endswith("index.html"), done.stdout  # stdout: the index path alone
-    assert code == 0, stderr  # the unreachable member is the demo's intended partial failure
-    _earlier, index = sorted(out.glob("demo/*/index.html"))  # a month ago (assessments only), then now
-    (index.parent / "stderr.log").write_text(stderr, encoding="utf-8")  # scanned by the no-leak test
-    run = json.loads((index.parent / "run.json").read_text(encoding="utf-8"))
-    ids = {a["name"]: a["account_id"] for a in run["accounts"]}
-    account = index.parent / ids["acme-management"]
+def demo_run(request, demo_runs):
+    index, account = demo_runs(request.param)
     return request.param, index, account
 
 

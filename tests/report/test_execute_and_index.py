@@ -338,7 +338,7 @@ def test_write_index_flags_failed_reports_and_accounts(tmp_path: Path) -> None:
     assert "AccessDenied: not authorized to perform sts:AssumeRole" in html
     assert re.search(r"API calls that failed during collection: (\d+)", html).group(1) == "4"
     # a failed account shows no counts (zeros would read as "nothing found")
-    failed_row = re.search(r"<tr>\s*<td><a href=\"#account-2\">444455556666</a></td>(.*?)</tr>", html, re.DOTALL)
+    failed_row = re.search(r"<tr[^>]*>\s*<td><a href=\"#account-2\">444455556666</a></td>(.*?)</tr>", html, re.DOTALL)
     assert failed_row and "badge" not in failed_row.group(1) and "—" in failed_row.group(1)
 
 

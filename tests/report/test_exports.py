@@ -95,3 +95,33 @@ def test_exports_are_private_to_the_user(tmp_path):
     write_json([sample()], tmp_path / "out" / "f.json")
     assert (tmp_path / "out" / "f.json").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700
+
+
+def test_excel_workbook_in_the_report_language(tmp_path):
+    from datetime import date
+
+    from awsbp.assess import assess
+    from awsbp.params import Settings
+    from awsbp.report.exports import write_xlsx
+    from factory import hostile_world, snapshot
+    from openpyxl import load_workbook
+
+    assessment = assess(snapshot(hostile_world()), Settings(), [], today=date(2026, 11, 30), lang="ja")
+    assessment.findings[0].resource_name = '=HYPERLINK("http://evil","x")'  # an attacker names a resource
+    path = write_xlsx(assessment, tmp_path / "findings.xlsx")
+    assert path.stat().st_mode & 0o777 == 0o600
+    book = load_workbook(path)
+    assert book.sheetnames[0] == "検出結果" and book.sheetnames[-1] == "取得できなかったデータ"
+    assert len(book.sheetnames) == 5  # every finding, one sheet per domain, the gaps
+    sheet = book["検出結果"]
+    header = [c.value for c in sheet[1]]
+    assert "判定" in header and "重要度" in header and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    status_col = header.index("判定") + 1
+    statuses = {sheet.cell(row=r, column=status_col).value for r in range(2, sheet.max_row + 1)}
+    assert statuses <= {"不適合", "要確認", "未評価", "適合"} and "不適合" in statuses
+    assert sheet.max_row - 1 == len(assessment.findings)
+    resource_col = header.index("リソース") + 1
+    cell = sheet.cell(row=2, column=resource_col)
+    assert cell.data_type == "s" and cell.value.startswith("'=")  # text, never a formula
+    per_domain = sum(book[name].max_row - 1 for name in book.sheetnames[1:4])
+    assert per_domain == len(assessment.findings)

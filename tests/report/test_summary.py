@@ -27,7 +27,8 @@ def test_summary_over_two_accounts_finds_the_same_person_in_both(tmp_path):
     gaps = str(summary.not_assessed())
     assert "444455556666" in gaps and "BP-VPC-08" in gaps and "111122223333" not in gaps.split("<tbody>")[1]
     assert "alice" in str(summary.cross_account()).lower()
-    assert "BP-IAM-06" in str(summary.top_risks())  # the only FAIL of these two clean accounts
+    assert [a["checks"] for a in summary.actions()] == [["BP-IAM-03"]]  # alice: console without MFA (high)
+    assert "BP-IAM-06" not in str(summary.executive())  # the same person in both: medium, not an urgent action
 
 
 def test_summary_counts_are_the_assessments_counts_and_a_failed_account_is_not_zero(tmp_path):
@@ -42,5 +43,29 @@ def test_summary_counts_are_the_assessments_counts_and_a_failed_account_is_not_z
         }
     data.accounts.append({"account_id": "999999999999", "name": "sandbox", "status": "failed", "error": "denied"})
     heat = str(Summary(data, "en").heatmap())
-    row = heat.split("999999999999")[1].split("</tr>")[0]
+    row = heat.split('data-account="999999999999"')[1].split("</tr>")[0]
     assert "Not assessed" in row and ">0<" not in row  # never zeros for an account that could not be read
+
+
+def test_every_urgent_finding_is_an_action_and_one_cause_is_one_action(tmp_path):
+    """The index's action list: every critical and high FAIL, none dropped however many; an AWS key found in code
+    is one action whichever checks saw it (BP-IAM-04 and BP-DEV-0x)."""
+    from awsbp.report.workbook import sample_snapshot_path
+    from awsbp.snapshot import Snapshot
+
+    result = offline_run(tmp_path, [Snapshot.load(sample_snapshot_path())], lang="ja")
+    summary = Summary(RunSummary.load(result.run_dir), "ja")
+    urgent = summary.frame[
+        (summary.frame["status"] == "FAIL")
+        & summary.frame["severity"].isin(["critical", "high"])
+        & ~summary.frame["suppressed"].astype(bool)
+    ]
+    actions = summary.actions()
+    assert sum(len(a["rows"]) for a in actions) == len(urgent)  # all of them, grouped
+    keys = [a["key"] for a in actions]
+    assert len(keys) == len(set(keys)) and "aws_keys_in_code" in keys
+    leaked = next(a for a in actions if a["key"] == "aws_keys_in_code")
+    assert "BP-IAM-04" in leaked["checks"] and any(c.startswith("BP-DEV-") for c in leaked["checks"])
+    html = str(summary.executive())
+    assert html.count('data-action="') == len(actions) and "コードや設定に含まれる AWS アクセスキー" in html
+    assert all(a["href"].split("#")[1] in a["checks"] for a in actions)  # each links to its section

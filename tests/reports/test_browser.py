@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from awsbp.cli import main
-
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 MAX_REPORT_BYTES = 2 * 1024 * 1024
@@ -20,10 +18,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser")
-    assert main(["demo", "--output", str(out), "--quiet", "--lang", "ja"]) == 0
-    return sorted(out.glob("demo/*/index.html"))[-1].parent  # the second run: the first has findings only
+def demo(demo_runs):
+    index, _ = demo_runs("ja")
+    return index.parent
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +89,31 @@ def test_hostile_account_data_renders_as_text_in_the_browser(browser, tmp_path, 
     assert page.locator("img[src='x']").count() == 0  # the injected tag is text, not an element
     assert HOSTILE[:60] in page.inner_text("body")  # shown literally, Japanese and all
     page.close()
+
+
+def test_reports_print_to_a4_pdf_with_header_page_numbers_and_text(demo, tmp_path):
+    """`awsbp pdf`: every report of the run printed by Chromium; A4 pages, the confidential header and page
+    numbers on every page, the first page carries the cover's facts (no near-blank first page), Japanese text."""
+    from awsbp.cli import main
+    from pypdf import PdfReader
+
+    copy = tmp_path / "run"
+    shutil.copytree(demo, copy)
+    assert main(["pdf", str(copy)]) == 0
+    pdfs = sorted(copy.rglob("*.pdf"))
+    names = {p.name for p in pdfs}
+    assert {"index.pdf", "report.pdf", "10_vpc.pdf", "20_iam.pdf", "30_devtools.pdf"} <= names
+    for path in pdfs:
+        reader = PdfReader(path)
+        first = reader.pages[0]
+        width, height = float(first.mediabox.width), float(first.mediabox.height)
+        assert abs(width - 595) < 3 and abs(height - 842) < 3, path  # A4 portrait, in points
+        texts = [page.extract_text() for page in reader.pages]
+        assert all("社外秘" in t for t in texts), path  # the running header
+        assert all(f"/ {len(texts)}" in t for t in texts), path  # "n / total" in the footer
+        assert len(texts[0]) > 150, (path, texts[0])  # the first page is not blank
+    vpc = PdfReader(next(p for p in pdfs if p.name == "10_vpc.pdf"))
+    body = "".join(page.extract_text() for page in vpc.pages)
+    assert "BP-VPC-02" in body and "なぜ重要か" in body.replace(" ", "")
+    document = PdfReader(copy / "report.pdf")
+    assert len(document.pages) > 20

@@ -348,6 +348,19 @@ def render_summary(run_dir: Path, lang: str) -> str:
     return result.html.name if result.html else ""
 
 
+def write_client_document(run_dir: Path) -> Path | None:
+    """The client document (report.html: every practice once, each account's evidence under it); a problem with
+    it is logged, never fatal (the index and the reports stand without it)."""
+    from awsbp.report.document import write_document
+
+    try:
+        return write_document(run_dir)
+    except Exception as err:  # the run's other outputs are complete without it
+        log.warning("client document not written: %s: %s", type(err).__name__, err)
+        log.debug("client document failed", exc_info=True)
+        return None
+
+
 def discover_organization(params: Params) -> list[Account]:
     """The Organization's accounts to assess: the management account with the first account's credentials,
     every other account through ``role_name``. One clear error when the Organization cannot be listed."""
@@ -430,6 +443,30 @@ def _run_jobs(pool: Any, jobs: list[Job], stop: threading.Event) -> tuple[list[A
         return done, True
 
 
+def run_info(
+    params: Params, run_dir: Path, context: RunContext, started: datetime, *, interrupted: bool = False
+) -> dict[str, Any]:
+    """The run's facts, as run.json and every page give them."""
+    return {
+        "client": params.client,
+        "run_id": run_dir.name,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tool_version": __version__,
+        "lang": context.lang,
+        "timezone": context.timezone,
+        "today": context.today.isoformat(),
+        "domains": [d.key for d in DOMAINS],
+        "interrupted": interrupted,
+    }
+
+
+def write_run_log(run_dir: Path, facts: dict[str, Any], accounts: list[AccountResult]) -> Path:
+    """run.json: the run's facts and every account's outcome (written atomically, private)."""
+    log_text = json.dumps({**facts, "accounts": [asdict(a) for a in accounts]}, ensure_ascii=False, indent=1)
+    return write_text(run_dir / RUN_FILE, log_text)
+
+
 def run(
     params: Params,
     *,
@@ -470,29 +507,19 @@ def run(
             accounts = [report_account(run_dir, a, lang, render=False) for a in accounts]
         else:
             complete_run(run_dir, accounts, compare_with)
+            write_run_log(run_dir, run_info(params, run_dir, context, started), accounts)  # the reports name the run
             reports: list[Job] = [
                 (report_account, (run_dir, a, lang), {"render": render, "stop": flag}) for a in accounts
             ]
             reported, interrupted = _run_jobs(pool, reports, stop)
             if not interrupted:
                 accounts = reported
-    run_info = {
-        "client": params.client,
-        "run_id": run_dir.name,
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "tool_version": __version__,
-        "lang": lang,
-        "timezone": context.timezone,
-        "today": context.today.isoformat(),
-        "domains": [d.key for d in DOMAINS],
-        "interrupted": interrupted,
-    }
-    write_text(
-        run_dir / RUN_FILE,
-        json.dumps({**run_info, "accounts": [asdict(a) for a in accounts]}, ensure_ascii=False, indent=1),
-    )
-    summary = render_summary(run_dir, lang) if render and not interrupted and any(a.assessed for a in accounts) else ""
+    facts = run_info(params, run_dir, context, started, interrupted=interrupted)
+    write_run_log(run_dir, facts, accounts)
+    rendered = render and not interrupted and any(a.assessed for a in accounts)
+    if rendered:
+        write_client_document(run_dir)  # before the index, which links it
+    summary = render_summary(run_dir, lang) if rendered else ""
     if summary:  # the summary report is the run's index
         index = (run_dir / summary).replace(run_dir / "index.html")
     else:  # nothing assessed, rendering off or interrupted, or the summary failed: the plain index page
@@ -500,7 +527,7 @@ def run(
             run_dir / "index.html",
             title=f"awsbp — {params.client}",
             lang=lang,
-            run=run_info,
+            run=facts,
             accounts=[{**asdict(a), "collection_errors": len(a.collection_errors)} for a in accounts],
         )
     return RunResult(run_dir=run_dir, index=index, accounts=accounts, interrupted=interrupted)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -124,6 +126,7 @@ class Catalog:
             raise CatalogError(f"language {lang!r} is not available; use one of {', '.join(LANGS)}")
         self.lang = lang
         self._domains: dict[str, DomainText] = {}
+        self._article: ArticleText | None = None
 
     def domain(self, name: str) -> DomainText:
         if name not in self._domains:
@@ -149,6 +152,35 @@ class Catalog:
         except KeyError:
             raise CatalogError(f"UI label {key!r} missing for {self.lang} in catalog/ui.yaml") from None
         return text.format(**values) if values else text
+
+    def article(self) -> ArticleText:
+        """The source of the practices and its points, in this language (``catalog/<lang>/article.md``)."""
+        if self._article is None:
+            path = files("awsbp.catalog").joinpath(self.lang, "article.md")
+            self._article = parse_article(path.read_text(encoding="utf-8"))
+        return self._article
+
+    def when(self, moment: str | datetime | None, timezone: str, *, time: bool = True) -> str:
+        """A moment in the client's time zone, as people write it: ``2026年11月30日 17:30 (JST)`` /
+        ``30 Nov 2026 17:30 JST`` (``time=False``: the date only). Empty for an unknown moment."""
+        if not moment:
+            return ""
+        when = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        local = when.astimezone(ZoneInfo(timezone))
+        zone = local.strftime("%Z")
+        if self.lang == "ja":
+            day = f"{local.year}年{local.month}月{local.day}日"
+            return f"{day} {local:%H:%M} ({zone})" if time else day
+        day = f"{local.day} {MONTHS_EN[local.month - 1]} {local.year}"
+        return f"{day} {local:%H:%M} {zone}" if time else day
+
+    def day(self, value: date) -> str:
+        """A calendar date: ``2026年11月30日`` / ``30 Nov 2026``."""
+        if self.lang == "ja":
+            return f"{value.year}年{value.month}月{value.day}日"
+        return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
 
     def labels(self) -> dict[str, str]:
         """Every UI label of this language, for templates (``labels.run_client``, ``labels["status_FAIL"]``)."""
@@ -195,6 +227,35 @@ class Catalog:
             finding.detail = self.message(finding)
             finding.remediation = text.remediation
         return findings
+
+
+@dataclass
+class ArticleText:
+    """The source of the practices: a title, an introduction (source and scope), and one text per article point
+    (``vpc.one_system``…) plus ``beyond`` (checks that go beyond the article) and ``departures``."""
+
+    title: str
+    intro: str
+    points: dict[str, str]
+
+
+def parse_article(text: str) -> ArticleText:
+    """``# title``, an introduction, then ``## key`` sections."""
+    title, intro, points, current = "", [], dict[str, list[str]](), ""
+    for line in text.splitlines():
+        if line.startswith("# ") and not title:
+            title = line[2:].strip()
+        elif line.startswith("## "):
+            current = line[3:].strip()
+            points[current] = []
+        elif current:
+            points[current].append(line)
+        else:
+            intro.append(line)
+    return ArticleText(title, "\n".join(intro).strip(), {k: "\n".join(v).strip() for k, v in points.items()})
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class _Missing(dict):

@@ -24,15 +24,16 @@ def _build(specs: Iterable[CheckSpec]) -> MappingProxyType[str, CheckSpec]:
         if domain_of(spec.id).key != spec.domain:
             raise ValueError(f"check {spec.id}: its id does not belong to domain {spec.domain!r}")
         registry[spec.id] = spec
-    return MappingProxyType(dict(sorted(registry.items())))
+    order = [d.key for d in DOMAINS]
+    return MappingProxyType(dict(sorted(registry.items(), key=lambda item: (order.index(item[1].domain), item[0]))))
 
 
 REGISTRY = _build([*vpc.CHECKS, *iam.CHECKS, *devtools.CHECKS])
-"""Check id -> spec, sorted by id; read-only."""
+"""Check id -> spec, in domain order (VPC, IAM, developer tooling) then by id; read-only."""
 
 
 def specs(domain: str | None = None) -> list[CheckSpec]:
-    """Every check's spec (of one domain), sorted by id."""
+    """Every check's spec (of one domain), in registry order."""
     if domain is not None and domain not in {d.key for d in DOMAINS}:
         raise KeyError(f"unknown domain {domain!r}")
     return [s for s in REGISTRY.values() if domain is None or s.domain == domain]

@@ -17,6 +17,7 @@ template loads those from CDNs and a client's report must open without network a
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +63,7 @@ DISPLAY_PRIORITY = (
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_HTML_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)
 _ERROR_LIMIT = 500
 # A kernel answers kernel_info within a second on a quiet machine; the wait only guards against a dead kernel,
 # so it is generous for a loaded laptop or CI runner.
@@ -264,14 +266,21 @@ def _report_exporter(lang: str = "") -> HTMLExporter:
 
 
 def _first_h1(nb: nbformat.NotebookNode) -> str:
-    """Text of the first ``# Heading`` in a markdown cell that stays in the report, else ""."""
+    """Text of the first heading the report shows: a ``# Heading`` in a markdown cell that stays in the report,
+    else the first ``<h1>`` of a displayed HTML output (what the workbook's header prints); ``""`` if none."""
     for cell in nb.cells:
-        if cell.cell_type != "markdown" or set(cell.metadata.get("tags", [])) & set(REMOVE_CELL_TAGS):
+        if set(cell.metadata.get("tags", [])) & set(REMOVE_CELL_TAGS):
             continue
-        match = _H1.search(cell.source)
-        if match:
-            text = _MD_LINK.sub(r"\1", match.group(1))
-            return re.sub(r"[*_`]", "", text).strip()
+        if cell.cell_type == "markdown":
+            match = _H1.search(cell.source)
+            if match:
+                text = _MD_LINK.sub(r"\1", match.group(1))
+                return re.sub(r"[*_`]", "", text).strip()
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            markup = (output.get("data") or {}).get("text/html", "")
+            found = _HTML_H1.search(markup if isinstance(markup, str) else "".join(markup))
+            if found:
+                return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
     return ""
 
 

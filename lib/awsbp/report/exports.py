@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from awsbp.assess import Assessment
-from awsbp.files import write_text
+from awsbp.catalog import Catalog
+from awsbp.domains import DOMAINS, domain_of
+from awsbp.files import write_private, write_text
 from awsbp.findings import Finding
 
 EXPORT_COLUMNS = ["finding_id"] + [f.name for f in fields(Finding)]
-EXPORT_FILES = ("findings.json", "findings.csv", "findings.asff.json")
+EXPORT_FILES = ("findings.json", "findings.csv", "findings.xlsx", "findings.asff.json")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -29,6 +31,7 @@ def write_exports(assessment: Assessment, account_dir: Path) -> list[Path]:
     return [
         write_json(findings, account_dir / "findings.json"),
         write_csv(findings, account_dir / "findings.csv"),
+        write_xlsx(assessment, account_dir / "findings.xlsx"),
         write_asff(
             findings,
             account_dir / "findings.asff.json",
@@ -66,6 +69,99 @@ def write_csv(findings: Iterable[Finding], path: Path) -> Path:
         row["evidence"] = json.dumps(row["evidence"], ensure_ascii=False, sort_keys=True)
         writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return write_text(path, "\ufeff" + buffer.getvalue())
+
+
+def write_xlsx(assessment: Assessment, path: Path) -> Path:
+    """The findings as an Excel workbook in the assessment's language: one sheet of every finding (frozen header,
+    filters, column widths), one per domain, and one of the data that could not be collected."""
+    import pandas as pd
+
+    catalog = Catalog(assessment.lang)
+    ui = catalog.ui
+    columns = {
+        "finding_id": ui("col_finding_id"),
+        "domain": ui("col_domain"),
+        "check_id": ui("col_check"),
+        "title": ui("col_title"),
+        "status": ui("col_status"),
+        "severity": ui("col_severity"),
+        "region": ui("col_region"),
+        "resource_name": ui("col_resource"),
+        "resource_id": ui("col_resource_id"),
+        "resource_arn": ui("col_arn"),
+        "environment": ui("col_environment"),
+        "detail": ui("col_detail"),
+        "suppress_reason": ui("suppressed_note"),
+        "cross_account": ui("col_cross_account"),
+        "evidence": ui("col_evidence"),
+    }
+    yes, no = ui("value_yes"), ui("value_no")
+    rows = []
+    for f in assessment.findings:
+        rows.append(
+            {
+                "finding_id": f.finding_id,
+                "domain": catalog.domain(domain_of(f.check_id).key).title,
+                "check_id": f.check_id,
+                "title": f.title,
+                "status": catalog.status(f.status),
+                "severity": catalog.severity(f.severity),
+                "region": f.region,
+                "resource_name": f.resource_name,
+                "resource_id": f.resource_id,
+                "resource_arn": f.resource_arn,
+                "environment": f.environment,
+                "detail": f.detail,
+                "suppress_reason": f.suppress_reason,
+                "cross_account": yes if f.cross_account else no,
+                "evidence": json.dumps(f.evidence, ensure_ascii=False, sort_keys=True),
+                "_domain": domain_of(f.check_id).key,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[*columns, "_domain"])
+    gaps = pd.DataFrame(
+        [
+            {
+                ui("col_service"): g.service,
+                ui("col_region"): g.region,
+                ui("col_api"): g.api,
+                ui("col_check"): ", ".join(g.checks),
+                ui("col_code"): g.code,
+                ui("col_message"): g.message,
+            }
+            for g in assessment.gaps
+        ],
+        columns=[ui(c) for c in ("col_service", "col_region", "col_api", "col_check", "col_code", "col_message")],
+    )
+    sheets = {ui("xlsx_findings"): frame}
+    sheets.update({catalog.domain(d.key).title[:31]: frame[frame["_domain"] == d.key] for d in DOMAINS})
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, sheet in sheets.items():
+            shown = sheet.drop(columns="_domain").rename(columns=columns).map(spreadsheet_safe)
+            _sheet(writer, _sheet_name(name), shown)
+        _sheet(writer, _sheet_name(ui("xlsx_gaps")), gaps.map(spreadsheet_safe))
+    return write_private(path, buffer.getvalue())
+
+
+def _sheet_name(name: str) -> str:
+    """Excel's rules for sheet names: at most 31 characters, none of ``[]:*?/\\``."""
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31]
+
+
+def _sheet(writer: Any, name: str, frame: Any) -> None:
+    """One sheet: frozen header row, filters on every column, widths from the content (capped)."""
+    from openpyxl.utils import get_column_letter
+
+    frame.to_excel(writer, sheet_name=name, index=False)
+    sheet = writer.sheets[name]
+    sheet.freeze_panes = "A2"
+    if len(frame.columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(len(frame) + 1, 1)}"
+    for index, column in enumerate(frame.columns, start=1):
+        values = [str(column), *(str(v) for v in frame[column].head(200))]
+        width = max(len(v) * (2 if any(ord(ch) > 0x2E7F for ch in v) else 1) for v in values)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
 
 
 ASFF_SEVERITY = {

@@ -45,9 +45,10 @@ CJK_FONT = "IPAexGothic"  # shipped by matplotlib-fontja (IPA Font License), for
 
 @cache
 def _register_cjk_font() -> None:
-    """Make Japanese glyphs drawable: add the bundled IPAexGothic font and put it *last* in the sans-serif
-    fallback list, so Latin text keeps the default font and only missing glyphs come from it (matplotlib falls
-    back glyph by glyph). The package's own import would switch every chart's font: it is not imported."""
+    """Make Japanese glyphs drawable: add the bundled IPAexGothic font and append it to the font families as a
+    fallback (matplotlib falls back glyph by glyph across ``font.family``), so Latin text keeps its font and a
+    consultant's own charts get Japanese too. The package's own import would replace every chart's font: it is
+    not imported."""
     import matplotlib
     from matplotlib import font_manager
 
@@ -57,9 +58,9 @@ def _register_cjk_font() -> None:
     font = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
     if font.is_file():
         font_manager.fontManager.addfont(str(font))
-        fallback = list(matplotlib.rcParams["font.sans-serif"])
-        if CJK_FONT not in fallback:
-            matplotlib.rcParams["font.sans-serif"] = [*fallback, CJK_FONT]
+        families = list(matplotlib.rcParams["font.family"])
+        if CJK_FONT not in families:
+            matplotlib.rcParams["font.family"] = [*families, CJK_FONT]
 
 
 def figure(width: float, height: float) -> Any:
@@ -82,3 +83,10 @@ def table(head: list[str], rows: list[str], css_class: str = "awsbp") -> str:
     """A table from already-escaped header labels and row markup (``<tr>…</tr>``)."""
     cells = "".join(f"<th>{h}</th>" for h in head)
     return f'<table class="{css_class}"><thead><tr>{cells}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def css_string(text: str) -> str:
+    """Any text as a quoted CSS string (for ``content:``): every character outside a safe set is a CSS hex
+    escape, so account data can never close the string, the rule or the ``<style>`` element."""
+    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in " -_.,:()/" else f"\\{ord(ch):x} " for ch in text)
+    return f'"{safe}"'

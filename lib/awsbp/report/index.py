@@ -90,12 +90,17 @@ def _run_template(template: str, lang: str, run: dict[str, Any], accounts: list[
     accounts_view = [_account_view(a) for a in accounts]
     totals = {s: sum(a["counts"][s] for a in accounts_view) for s in STATUS_ORDER}
     summary_href = context.pop("summary_href", "")
+    catalog = Catalog(lang)
+    zone = str(run.get("timezone") or "UTC")
+    facts = {k: _text(run.get(k, "")) for k in ("client", "run_id", "tool_version")}
+    facts.update({k: catalog.when(run.get(k), zone) for k in ("started_at", "finished_at")})
+    context.setdefault("with_facts", True)
     return env.get_template(template).render(
         lang=lang,
-        labels=Catalog(lang).labels(),
+        labels=catalog.labels(),
         statuses=STATUS_ORDER,
         palette_css=palette.css(),
-        run={k: _text(run.get(k, "")) for k in ("client", "run_id", "started_at", "finished_at", "tool_version")},
+        run=facts,
         accounts=accounts_view,
         totals=totals,
         summary_href=_href(summary_href) if summary_href else "",
@@ -106,7 +111,7 @@ def _run_template(template: str, lang: str, run: dict[str, Any], accounts: list[
 def run_accounts_html(run: dict[str, Any], accounts: list[dict[str, Any]], lang: str) -> str:
     """The run's facts and accounts (status, counts, errors, changes, gaps, report and export links) as an HTML
     fragment for the summary report, from the same template as the fallback index page. Autoescaped."""
-    return _run_template(ACCOUNTS_TEMPLATE, lang, run, accounts)
+    return _run_template(ACCOUNTS_TEMPLATE, lang, run, accounts, with_facts=False)  # the cover shows the facts
 
 
 def _account_view(account: dict[str, Any]) -> dict[str, Any]:

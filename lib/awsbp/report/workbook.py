@@ -10,6 +10,7 @@ Every piece of account data is HTML-escaped; commentary comes from the catalog (
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -26,12 +27,33 @@ from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
 from awsbp.inventory import Inventory
 from awsbp.params import Settings, Suppression
 from awsbp.report import palette
-from awsbp.report.html import HTMLBlock, embed, esc, figure, markdown, table
+from awsbp.report.html import HTMLBlock, css_string, embed, esc, figure, markdown, table
 from awsbp.snapshot import Snapshot
 
 SAMPLE_SNAPSHOT = "sample_snapshot.json.gz"
 SNAPSHOT_FILE = "snapshot.json.gz"
-PASS_ROWS_SHOWN = 30
+MAX_ROWS = 200  # FAIL/REVIEW/NOT_ASSESSED rows of one check in the HTML; every row is in the exports
+GAP_ADVICE = (  # error code -> what a client does about it (catalog ui keys)
+    (
+        {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "Forbidden"},
+        "gap_access",
+    ),
+    ({"AuthFailure", "OptInRequired", "UnrecognizedClientException", "InvalidClientTokenId"}, "gap_region"),
+    ({"NotImplemented", "HTTP500", "HTTP501", "InvalidResponse", "UnknownOperationException"}, "gap_unsupported"),
+    ({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}, "gap_throttled"),
+)
+IAM_PREFIXES = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "accessanalyzer": "access-analyzer"}
+
+
+def gap_advice(code: str) -> str:
+    """The catalog key of what to do about a collection error code."""
+    return next((key for codes, key in GAP_ADVICE if code in codes), "gap_other")
+
+
+def iam_action(service: str, api: str) -> str:
+    """The IAM action behind a collected API: ``('elbv2', 'DescribeLoadBalancers')`` ->
+    ``'elasticloadbalancing:DescribeLoadBalancers'``."""
+    return f"{IAM_PREFIXES.get(service, service)}:{api}"
 
 
 def sample_snapshot_path() -> Path:
@@ -114,17 +136,64 @@ class Workbook:
     def md(self, text: str) -> HTMLBlock:
         return HTMLBlock(markdown(text))
 
+    @cached_property
+    def run_facts(self) -> dict[str, Any]:
+        """The run this account belongs to (``run.json`` beside the account folder), ``{}`` outside a run."""
+        if self.snapshot_path is None:
+            return {}
+        try:
+            run = json.loads((self.snapshot_path.parent.parent / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in run.items() if k != "accounts"} if isinstance(run, dict) else {}
+
     def intro(self) -> HTMLBlock:
-        text = self.catalog.domain(self.domain)
+        """The report's header (client, account, run, dates, a link back to the run's summary), its contents, and
+        the domain's introduction."""
+        ui, cat, a = self.catalog.ui, self.catalog, self.assessment
+        text = cat.domain(self.domain)
+        run = self.run_facts
+        client = str(run.get("client") or "")
+        facts = [
+            (ui("report_account"), f"{a.account_name} ({a.account_id})"),
+            (ui("run_client"), client),
+            (ui("report_run"), str(run.get("run_id") or "")),
+            (ui("report_collected"), cat.when(a.collected_at, a.timezone)),
+            (ui("report_date"), cat.day(a.today)),
+        ]
+        dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v)
+        back = f'<p class="back"><a href="../index.html">{esc(ui("report_back"))}</a></p>' if run else ""
         note = ""
         if self.recomputed:
-            note = f'<p class="note recomputed">{esc(self.catalog.ui("recomputed_" + self.recomputed))}</p>'
-        return HTMLBlock(f"<h1>{esc(text.title)}</h1>{note}" + markdown(text.intro))
+            note = f'<p class="note recomputed">{esc(ui("recomputed_" + self.recomputed))}</p>'
+        items = [("overview", ui("overview"))] + [(c, f"{c} {cat.check(c).title}") for c in self.check_ids]
+        if a.comparison is not None:
+            items.insert(1, ("changes", ui("changes_title")))
+        if any(f.suppress_reason for f in self.findings):
+            items.append(("suppressed", ui("suppressed_title")))
+        items.append(("gaps", ui("collection_gaps")))
+        contents = "".join(f'<li><a href="#{esc(anchor)}">{esc(label)}</a></li>' for anchor, label in items)
+        header = (
+            f'<header class="report-head"><p class="confidential">{esc(ui("confidential"))}</p>'
+            f"<h1>{esc(text.title)} — {esc(a.account_name)}</h1>{note}"
+            f'<dl class="run">{dl}</dl>{back}{self._print_header(client)}</header>'
+        )
+        nav = f'<nav class="contents"><h2>{esc(ui("contents"))}</h2><ol>{contents}</ol></nav>'
+        return HTMLBlock(header + nav + markdown(text.intro))
+
+    def _print_header(self, client: str) -> str:
+        """The running header of a printed page (client, account): CSS margin boxes, the text as a CSS string."""
+        label = f"{client} — {self.assessment.account_name} ({self.assessment.account_id})" if client else ""
+        label = f"{label}  {self.catalog.ui('confidential')}".strip()
+        return (
+            "<style>@page { @top-left { content: " + css_string(label) + "; font-size: 8pt; color: #57606a; } }</style>"
+        )
 
     def overview(self) -> HTMLBlock:
         """Counts by check and status, and by severity for FAIL, plus a stacked bar chart."""
         ui, a = self.catalog.ui, self.assessment
-        lead = ui("overview_lead", account=a.account_id, regions=", ".join(a.regions), collected_at=a.collected_at)
+        collected = self.catalog.when(a.collected_at, a.timezone)
+        lead = ui("overview_lead", account=a.account_id, regions=", ".join(a.regions), collected_at=collected)
         counts = self.counts()
         head = [esc(ui("col_check")), esc(ui("col_title"))] + [
             f'<span class="badge st-{s}">{esc(self.catalog.status(s))}</span>' for s in STATUS_ORDER
@@ -138,7 +207,8 @@ class Workbook:
         totals = "".join(f'<td class="num" data-status="{s}"><b>{int(counts[s].sum())}</b></td>' for s in STATUS_ORDER)
         body.append(f'<tr data-check="total"><td colspan="2"><b>{esc(ui("col_total"))}</b></td>{totals}</tr>')
         return HTMLBlock(
-            f"<h2>{esc(ui('overview'))}</h2><p>{esc(lead)}</p>{table(head, body)}{self.severity_table()}{self.chart()}"
+            f'<h2 id="overview">{esc(ui("overview"))}</h2><p>{esc(lead)}</p>'
+            f"{table(head, body)}{self.severity_table()}{self.chart()}"
         )
 
     def severity_table(self) -> str:
@@ -172,7 +242,8 @@ class Workbook:
         return embed(fig, self.catalog.ui("chart_title"))
 
     def findings_table(self, check_id: str) -> str:
-        """All non-PASS findings of a check, then a bounded number of PASS rows."""
+        """The check's findings here: FAIL, REVIEW and NOT_ASSESSED first (capped, the rest in the exports), then
+        the passing resources folded."""
         ui = self.catalog.ui
         rows = [f for f in self.findings if f.check_id == check_id]
         if not rows:
@@ -181,10 +252,26 @@ class Workbook:
             key=lambda f: (STATUS_ORDER.index(f.status), SEVERITY_ORDER.index(f.severity), f.region, f.resource_name)
         )
         passed = [f for f in rows if f.status == "PASS"]
-        shown = [f for f in rows if f.status != "PASS"] + passed[:PASS_ROWS_SHOWN]
+        open_rows = [f for f in rows if f.status != "PASS"]
+        out = ""
+        if open_rows:
+            out += self._rows_table(open_rows[:MAX_ROWS])
+            if len(open_rows) > MAX_ROWS:
+                out += f'<p class="note">{esc(ui("rows_capped", shown=MAX_ROWS, total=len(open_rows)))}</p>'
+        if passed:
+            summary = esc(ui("passed_rows", n=len(passed)))
+            capped = ""
+            if len(passed) > MAX_ROWS:
+                capped = f'<p class="note">{esc(ui("rows_capped", shown=MAX_ROWS, total=len(passed)))}</p>'
+            table_html = self._rows_table(passed[:MAX_ROWS])
+            out += f'<details class="passed"><summary>{summary}</summary>{table_html}{capped}</details>'
+        return out
+
+    def _rows_table(self, rows: list[Finding]) -> str:
+        ui = self.catalog.ui
         cols = ["col_status", "col_severity", "col_region", "col_resource", "col_environment", "col_detail"]
         body = []
-        for f in shown:
+        for f in rows:
             resource = esc(f.resource_name)
             if f.resource_id != f.resource_name:
                 resource += f"<br><small>{esc(f.resource_id)}</small>"
@@ -199,10 +286,7 @@ class Workbook:
                 f"<td>{esc(f.region)}</td><td>{resource}</td><td>{esc(f.environment)}</td>"
                 f"<td>{esc(f.detail)}{notes}</td></tr>"
             )
-        note = ""
-        if len(passed) > PASS_ROWS_SHOWN:
-            note = f"<p><small>{esc(ui('passed_hidden', n=len(passed) - PASS_ROWS_SHOWN))}</small></p>"
-        return table([esc(ui(c)) for c in cols], body) + note
+        return table([esc(ui(c)) for c in cols], body)
 
     def references(self, check_id: str) -> str:
         refs = next(spec.refs for spec in specs(self.domain) if spec.id == check_id)
@@ -272,7 +356,7 @@ class Workbook:
         if comparison is None:
             return HTMLBlock("")
         ui = self.catalog.ui
-        title = f"<h2>{esc(ui('changes_title'))}</h2>"
+        title = f'<h2 id="changes">{esc(ui("changes_title"))}</h2>'
         if comparison.problem:
             text = ui("run_changes_problem", previous_run=comparison.previous_run, problem=comparison.problem)
             return HTMLBlock(f"{title}<p>{esc(text)}</p>")
@@ -313,24 +397,30 @@ class Workbook:
             for f in rows
         ]
         return HTMLBlock(
-            f"<h2>{esc(ui('suppressed_title'))}</h2><p>{esc(ui('suppressed_lead'))}</p>"
+            f'<h2 id="suppressed">{esc(ui("suppressed_title"))}</h2><p>{esc(ui("suppressed_lead"))}</p>'
             + table([esc(ui(c)) for c in cols], body)
         )
 
     def gaps(self) -> HTMLBlock:
-        """The API calls that failed during collection and affect this domain: what NOT_ASSESSED stands on."""
-        ui = self.catalog.ui
-        title = f"<h2>{esc(ui('collection_gaps'))}</h2>"
+        """The data this domain's checks could not read, once each, in words: what could not be checked and how to
+        close the gap; the technical error folded below."""
+        ui, cat = self.catalog.ui, self.catalog
+        title = f'<h2 id="gaps">{esc(ui("collection_gaps"))}</h2>'
         mine = self.assessment.gaps_of(self.domain)
         if not mine:
             return HTMLBlock(f"{title}<p>{esc(ui('collection_gaps_none'))}</p>")
-        cols = ["col_service", "col_region", "col_api", "col_check", "col_code", "col_message"]
-        body = [
-            f"<tr><td>{esc(g.service)}</td><td>{esc(g.region)}</td><td>{esc(g.api)}</td>"
-            f"<td>{esc(', '.join(c for c in g.checks if c in self.check_ids))}</td>"
-            f"<td>{esc(g.code)}</td><td>{esc(g.message)}</td></tr>"
-            for g in mine
-        ]
+        cols = ["col_api", "col_region", "gap_what", "gap_how"]
+        body = []
+        for g in mine:
+            checks = [c for c in g.checks if c in self.check_ids]
+            what = "<br>".join(f"{esc(c)} {esc(cat.check(c).title)}" for c in checks)
+            how = esc(ui(gap_advice(g.code), action=iam_action(g.service, g.api)))
+            technical = f"<code>{esc(g.code)}: {esc(g.message)}</code>"
+            detail = f"<details><summary>{esc(ui('gap_technical'))}</summary>{technical}</details>"
+            body.append(
+                f"<tr><td><code>{esc(g.service)}.{esc(g.api)}</code></td><td>{esc(g.region)}</td>"
+                f"<td>{what}</td><td>{how}{detail}</td></tr>"
+            )
         return HTMLBlock(f"{title}<p>{esc(ui('collection_gaps_lead'))}</p>" + table([esc(ui(c)) for c in cols], body))
 
 

@@ -10,8 +10,6 @@ import sysconfig
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
 ROOT = Path(__file__).parents[2]
 
 
@@ -20,13 +18,11 @@ def clean_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
 
 
-@pytest.fixture(scope="session")
-def installed_wheel(tmp_path_factory) -> SimpleNamespace:
+def install_wheel(work: Path) -> SimpleNamespace:
     """``bin``: the scripts folder of a fresh venv holding awsbp installed from a wheel built from this tree (package
     data included: notebooks, templates, catalog, sample snapshot). Its dependencies are this environment's
     (a path in a ``.pth`` file: no download), but awsbp itself is only the wheel's copy: the source tree and the
     editable install are not on its path, and it runs from a directory outside the repository."""
-    work = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(work)],  # as a user builds it
         check=True,
