@@ -10,7 +10,7 @@ import sysconfig
 from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[1]
 
 
 def clean_environment() -> dict[str, str]:

@@ -79,3 +79,20 @@ def test_a_check_cannot_report_a_reason_its_spec_does_not_declare():
         spec.finding("no_such_reason", "eu-west-1", "db_instance", "orders")
     finding = spec.finding("publicly_accessible", "eu-west-1", "db_instance", "orders")
     assert (finding.status, finding.severity) == (Status.FAIL, Severity.CRITICAL)  # from the declared reason
+
+
+def test_every_article_point_a_check_names_has_words_and_the_languages_agree():
+    en, ja = Catalog("en").article(), Catalog("ja").article()
+    assert set(en.points) == set(ja.points) and {"beyond", "departures"} <= set(en.points)
+    named = {spec.article for spec in REGISTRY.values() if spec.article}
+    assert named and named <= set(en.points), named - set(en.points)
+    assert set(en.points) - named == {"beyond", "departures"}  # every article point is implemented by a check
+    assert en.intro and ja.intro and "AWS_Security_Best_Practices.pdf" in en.intro + ja.intro
+
+
+def test_every_ui_label_exists_in_both_languages():
+    from awsbp.catalog import _ui
+
+    for key, texts in _ui().items():
+        assert set(texts) == set(LANGS), key
+        assert set(re.findall(r"{(\w+)}", texts["en"])) == set(re.findall(r"{(\w+)}", texts["ja"])), key

@@ -21,20 +21,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awsbp import __version__, diff, suppress
 from awsbp.catalog import Catalog
-from awsbp.checks.cross_account import OVERRIDDEN, cross_account_findings
-from awsbp.checks.registry import REGISTRY
-from awsbp.checks.run import run_checks
 from awsbp.diff import Comparison
 from awsbp.domains import domain_of
 from awsbp.files import write_private
 from awsbp.findings import STATUS_ORDER, Finding
-from awsbp.inventory import Inventory
 from awsbp.params import Settings, Suppression
 from awsbp.snapshot import GLOBAL, Snapshot
+
+if TYPE_CHECKING:
+    from awsbp.inventory import Inventory
 
 SCHEMA = 1
 ASSESSMENT_FILE = "assessment.json"
@@ -175,6 +174,8 @@ class Assessment:
 
 def gaps_of(snapshot: Snapshot) -> list[Gap]:
     """The snapshot's collection errors, each with the checks that needed that API."""
+    from awsbp.checks.registry import REGISTRY
+
     out = []
     for err in snapshot.errors:
         checks = [
@@ -198,6 +199,10 @@ def assess(
     inventory: Inventory | None = None,
 ) -> Assessment:
     """Every check over one account's snapshot, in one language, with the suppressions live on ``today``."""
+    # the checks are imported here, not at the top: a view that only reads an Assessment never loads them
+    from awsbp.checks.run import run_checks
+    from awsbp.inventory import Inventory
+
     inventory = inventory or Inventory(snapshot, settings)
     findings = Catalog(lang).localize(run_checks(inventory, settings))
     suppress.apply(findings, suppressions, today, inventory.resource_tags)
@@ -233,6 +238,8 @@ def assess_run(
     """Complete a batch's assessments: the cross-account checks, each finding attributed to the account it
     concerns (replacing the account-level result it overrides), then each account compared with its previous
     run. Returns the same assessment objects, updated."""
+    from awsbp.checks.cross_account import cross_account_findings
+
     inventories = [inv for _, inv in accounts]
     by_account: dict[str, list[Finding]] = {}
     for finding in cross_account_findings(inventories):
@@ -248,6 +255,8 @@ def assess_run(
 
 
 def _merge_cross_account(assessment: Assessment, inventory: Inventory, found: list[Finding]) -> None:
+    from awsbp.checks.cross_account import OVERRIDDEN
+
     Catalog(assessment.lang).localize(found)
     suppress.apply(found, assessment.suppressions, assessment.today, inventory.resource_tags)
     replaced = {

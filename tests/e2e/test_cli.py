@@ -56,6 +56,8 @@ def test_run_writes_reports_exports_and_run_log(aws_env, tmp_path, capsys):
     html = (account / "10_vpc.html").read_text()
     assert "BP-VPC-02" in html and group in html
     assert "10_vpc.html" in (run_dir / "index.html").read_text()
+    shared = [p for p in run_dir.rglob("*") if p.stat().st_mode & 0o077]
+    assert not shared and run_dir.stat().st_mode & 0o077 == 0, shared  # client data: readable by the user only
 
 
 def test_one_bad_account_does_not_stop_the_others(aws_env, tmp_path, capsys):

@@ -115,7 +115,7 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     assert f"{account.name}/10_vpc.html" in index_html and f"{account.name}/20_iam.html" in index_html
     assert ("API calls that failed during collection: 6" in index_html) or ("失敗した API 呼び出し: 6" in index_html)
     assert "findings.csv" in index_html and not (index.parent / "00_summary.html").exists()  # the summary IS the index
-    assert "BP-VPC-02" in index_html and "shop-dev-app" in index_html  # a top risk of the demo account
+    assert f"{account.name}/10_vpc.html#BP-VPC-02" in index_html  # an urgent action, linked to its section
     assert "acme-sandbox" in index_html and "AccessDenied" in index_html  # the failed member, with its reason
     assert (index.parent / "00_summary.ipynb").is_file()  # the executed notebook, for follow-up
     assert (index.parent / "cross_account_findings.json").is_file()

@@ -136,7 +136,7 @@ def test_html_hides_code_prompts_and_parameter_cells(report: tuple[render.Notebo
     assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body
     assert "jp-InputArea-editor" not in body
     # markdown, print, table, png, cwd: the parameters, injected-parameters and remove-cell cells are gone
-    assert body.count('class="jp-Cell ') == 5
+    assert body.count('<div class="cell') == 5
 
 
 def test_remove_cell_tag_drops_the_cell_and_its_output(report: tuple[render.NotebookResult, str, Path]) -> None:
@@ -170,7 +170,8 @@ def test_html_output_table_and_report_css(report: tuple[render.NotebookResult, s
     for selector in ("table.awsbp", ".sev-critical", ".sev-informational", ".st-FAIL", ".st-NOT_ASSESSED", ".st-PASS"):
         assert selector in styles, selector
     assert "@media print" in styles
-    assert ".jp-RenderedHTMLCommon" in styles  # the lab CSS is still inlined
+    assert "@page" in styles and "A4" in styles  # printed on A4 with our page rules
+    assert len(html) < 60_000  # our stylesheet only: no JupyterLab CSS to carry
 
 
 def test_title_is_first_h1_and_lang_follows_parameter(report: tuple[render.NotebookResult, str, Path]) -> None:
@@ -391,3 +392,38 @@ def test_write_index_refuses_absolute_links_and_unknown_lang(tmp_path: Path) -> 
     with pytest.raises(ValueError, match="lang"):
         index.write_index(tmp_path / "i.html", title="t", lang="fr", run=_run(), accounts=_accounts())
     assert not (tmp_path / "i.html").exists()
+
+
+def test_stream_error_and_svg_outputs_stay_inert(tmp_path: Path) -> None:
+    """What a cell prints is text; an SVG is an image, never markup; JavaScript outputs are not shown."""
+    nb = _write_notebook(
+        tmp_path / "nb" / "x.ipynb",
+        [
+            _code("print('<script>alert(1)</script>')"),
+            _code(
+                "from IPython.display import SVG, Javascript, display\n"
+                "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(2)</script></svg>'))\n"
+                "display(Javascript('alert(3)'))"
+            ),
+            _code("raise ValueError('<b>broken</b>')"),
+        ],
+    )
+    result = render.execute_and_convert(nb, tmp_path / "out", {})
+    html = result.html.read_text(encoding="utf-8")
+    assert not result.ok and "ValueError" in result.error
+    assert "<script" not in html.lower() and "alert(3)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;broken&lt;/b&gt;" in html
+    assert 'src="data:image/svg+xml;base64,' in html
+
+
+def test_one_kernel_serves_every_notebook_of_a_folder(tmp_path: Path) -> None:
+    """An account's reports share one kernel: a module imported by the first is already there for the second."""
+    first = _write_notebook(tmp_path / "nb" / "a.ipynb", [_code("import os\nprint('pid', os.getpid())")])
+    second = _write_notebook(tmp_path / "nb" / "b.ipynb", [_code("import os\nprint('pid', os.getpid())")])
+    other = tmp_path / "other"
+    other.mkdir()
+    results = render.render_many(
+        [(first, tmp_path / "out", {}), (second, tmp_path / "out", {}), (first, other, {})], max_workers=2
+    )
+    pids = [re.search(r"pid (\d+)", r.html.read_text(encoding="utf-8")).group(1) for r in results]
+    assert pids[0] == pids[1] != pids[2]  # same folder, same kernel; another folder, another kernel

@@ -87,7 +87,7 @@ def test_hostile_account_data_renders_as_text_in_the_browser(browser, tmp_path, 
     page.wait_for_timeout(300)
     assert errors == [] and remote == []
     assert page.locator("img[src='x']").count() == 0  # the injected tag is text, not an element
-    assert HOSTILE[:60] in page.inner_text("body")  # shown literally, Japanese and all
+    assert HOSTILE[:60] in page.text_content("body")  # shown literally (folded rows included), Japanese and all
     page.close()
 
 

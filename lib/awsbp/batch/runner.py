@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -50,6 +51,7 @@ SNAPSHOT_NAME = "snapshot.json.gz"
 CROSS_ACCOUNT_FILE = "cross_account_findings.json"
 RUN_FILE = "run.json"
 EXIT_OK, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 2, 3, 130
+PRIVATE_UMASK = 0o077
 
 
 @dataclass
@@ -483,6 +485,35 @@ def run(
     snapshots, assessments, exports, reports, run.json and index.html. ``render=False`` skips the notebooks
     (assessments, exports and a plain index only). Accounts run in a local thread pool of ``params.max_workers``,
     or as Dask jobs (``executor="dask"``: the cluster at ``scheduler``, else a local cluster)."""
+    previous_umask = os.umask(PRIVATE_UMASK)  # reports hold client data: whatever writes them, only the user reads
+    try:
+        return _run(
+            params,
+            lang=lang,
+            output=output,
+            quiet=quiet,
+            from_snapshots=from_snapshots,
+            compare_with=compare_with,
+            render=render,
+            executor=executor,
+            scheduler=scheduler,
+        )
+    finally:
+        os.umask(previous_umask)
+
+
+def _run(
+    params: Params,
+    *,
+    lang: str | None,
+    output: str | Path | None,
+    quiet: bool,
+    from_snapshots: Path | None,
+    compare_with: Path | None,
+    render: bool,
+    executor: str,
+    scheduler: str | None,
+) -> RunResult:
     from awsbp.batch.executors import open_executor
     from awsbp.report.index import write_index
 

@@ -16,8 +16,7 @@ from awsbp.catalog import SECTIONS
 from awsbp.checks.registry import specs
 from awsbp.files import write_text
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER
-from awsbp.report import palette
-from awsbp.report.execute import TEMPLATES_DIR
+from awsbp.report.execute import TEMPLATES_DIR, report_css
 from awsbp.report.html import esc, markdown, table
 from awsbp.report.summary import RunSummary, Summary
 from awsbp.report.workbook import Workbook, gap_advice, iam_action
@@ -71,12 +70,11 @@ def render_document(data: RunSummary, run_dir: Path) -> str:
             )
     parts.append(_appendix(summary, workbooks))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
-    css = (TEMPLATES_DIR / "awsbp_report" / "awsbp.css").read_text(encoding="utf-8")
     client = str(data.run.get("client") or "")
     return env.get_template(DOCUMENT_TEMPLATE).render(
         lang=catalog.lang,
         title=f"{ui('document_title')} — {client}" if client else ui("document_title"),
-        css=css + "\n" + palette.css(),
+        css=report_css(),
         body="\n".join(parts),
     )
 

@@ -1,72 +1,63 @@
-"""Execute notebooks with papermill and turn them into self-contained, code-free HTML reports.
+"""Execute the report notebooks and turn them into self-contained, code-free HTML reports.
 
 One notebook becomes two files side by side in the account's output directory::
 
-    execute_and_convert(Path("notebooks/10_vpc.ipynb"), Path("reports/acme/run1/111122223333"), {"lang": "ja"})
-    # -> reports/acme/run1/111122223333/10_vpc.ipynb   executed notebook, the debugging record (always kept)
-    #    reports/acme/run1/111122223333/10_vpc.html    report: no code, no prompts, opens offline
+    execute_and_convert(notebooks_dir() / "10_vpc.ipynb", account_dir, {"account": ".", "lang": "ja"}, cwd=account_dir)
+    # -> account_dir/10_vpc.ipynb   executed notebook, the debugging record (always kept)
+    #    account_dir/10_vpc.html    report: no code, no prompts, opens offline
 
-A failing cell is data, not an exception: the result says ``ok=False`` with a one-line error, and the
-HTML is still written (it shows the traceback where the notebook stopped). ``write_index`` renders
-the run's ``index.html`` linking every account's reports and exports.
+Notebooks that run in the same folder share one kernel (:class:`ReportKernel`): an account's three domain reports
+pay for one kernel start and one import of the library, not three. The kernel talks to us over IPC sockets in a
+private temporary directory, not TCP. A failing cell is data, not an exception: the result says ``ok=False`` with a
+one-line error and the HTML still shows where the notebook stopped; after a timeout or a dead kernel the next
+notebook gets a fresh kernel.
 
-The HTML uses the ``awsbp_report`` nbconvert template (``templates/awsbp_report``): the JupyterLab
-look with require.js, MathJax, Mermaid and the widget manager removed, because the stock ``lab``
-template loads those from CDNs and a client's report must open without network access.
+The HTML is written by :func:`to_html`, not a generic exporter: the report's own page (our stylesheet and palette
+inline, images as data URIs), markdown cells rendered without raw HTML, displayed HTML as the library built it
+(every account value already escaped), text and errors escaped; cells tagged ``remove-cell`` (setup, explore)
+and parameter cells dropped; JavaScript and widgets never shown. Nothing is loaded from the network.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import re
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import papermill
-from nbconvert import HTMLExporter
-from papermill.exceptions import PapermillExecutionError
-from traitlets.config import Config
+from markdown_it import MarkdownIt
 
 from awsbp.catalog import LANGS
+from awsbp.files import write_text
 from awsbp.report import palette
 
 NOTEBOOKS_DIR = Path(__file__).parent / "notebooks"
 """The report notebooks (package data): 00_summary and one per domain."""
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-"""Holds the nbconvert template directory ``awsbp_report`` and the jinja2 templates of the run index."""
-
-REPORT_TEMPLATE = "awsbp_report"
+"""The report stylesheet and the jinja2 templates of the run index and the client document."""
+STYLESHEET = TEMPLATES_DIR / "awsbp.css"
 
 REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
-"""Cells dropped from the HTML entirely: setup/explore cells and papermill's parameter cells."""
-REMOVE_INPUT_TAGS = ("remove-input",)
+"""Cells dropped from the HTML entirely: setup/explore cells and the parameter cells."""
 REMOVE_OUTPUT_TAGS = ("remove-output",)
-
-# Output types the report shows, best first. JavaScript and widget views are left out: they need
-# require.js / a widget manager from a CDN, so the text/html or text/plain alternative is shown.
-DISPLAY_PRIORITY = (
-    "text/html",
-    "text/markdown",
-    "image/svg+xml",
-    "image/png",
-    "image/jpeg",
-    "text/vnd.mermaid",
-    "text/latex",
-    "text/plain",
-)
-
+SKIP_TAG = "skip-execution"  # explore cells: run by a consultant in JupyterLab, not when a report is made
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _HTML_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 _ERROR_LIMIT = 500
-# A kernel answers kernel_info within a second on a quiet machine; the wait only guards against a dead kernel,
-# so it is generous for a loaded laptop or CI runner.
+# A kernel answers within a second on a quiet machine; the waits only guard against a dead kernel, so they are
+# generous for a loaded laptop or CI runner.
 KERNEL_START_TIMEOUT = 300
 
 
@@ -87,6 +78,103 @@ class NotebookResult:
     seconds: float = 0.0
 
 
+class ReportKernel:
+    """One kernel in one folder, reused for every notebook executed there (start it with :meth:`open`)."""
+
+    def __init__(self, cwd: Path, kernel_name: str = "python3"):
+        self.cwd = Path(cwd).resolve()
+        self.kernel_name = kernel_name
+        self._sockets = tempfile.TemporaryDirectory(prefix="awsbp-kernel-")
+        self.km: Any = None
+
+    @classmethod
+    @contextmanager
+    def open(cls, cwd: Path, kernel_name: str = "python3") -> Iterator[ReportKernel]:
+        kernel = cls(cwd, kernel_name)
+        try:
+            yield kernel
+        finally:
+            kernel.shutdown()
+            kernel._sockets.cleanup()
+
+    def _manager(self) -> Any:
+        if self.km is None:
+            from jupyter_client.manager import AsyncKernelManager
+
+            # IPC sockets in a private directory (absolute, so the kernel finds them from any working directory)
+            self.km = AsyncKernelManager(
+                kernel_name=self.kernel_name, transport="ipc", ip=str(Path(self._sockets.name) / "kernel")
+            )
+        return self.km
+
+    def shutdown(self) -> None:
+        """Stop the kernel (if one was started)."""
+        if self.km is not None and self.km.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            with suppress(Exception):  # a kernel already gone needs no shutdown
+                run_sync(self.km.shutdown_kernel)(now=True)
+        self.km = None
+
+    def execute(self, notebook: Path, out_dir: Path, parameters: dict[str, Any], timeout: int = 600) -> NotebookResult:
+        """Execute ``notebook`` with ``parameters`` into ``out_dir/<stem>.ipynb`` and convert it to HTML beside it.
+
+        Never raises for a failing cell, a timeout or a dead kernel: the result says so and the executed notebook
+        is kept (after a timeout or a dead kernel, the next notebook gets a fresh kernel). ``FileNotFoundError``
+        when the notebook does not exist."""
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+
+        started = time.perf_counter()
+        notebook = Path(notebook).resolve()
+        if not notebook.is_file():
+            raise FileNotFoundError(f"notebook not found: {notebook}")
+        out_dir = Path(out_dir).resolve()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ipynb, html_path = out_dir / f"{notebook.stem}.ipynb", out_dir / f"{notebook.stem}.html"
+        for stale in (ipynb, html_path):  # a previous run's files must never pass for this run's
+            stale.unlink(missing_ok=True)
+        nb = parameterize(nbformat.read(notebook, as_version=4), parameters)
+        ok, error = True, ""
+        try:
+            client = NotebookClient(
+                nb,
+                km=self._manager(),
+                timeout=timeout,
+                startup_timeout=KERNEL_START_TIMEOUT,
+                kernel_name=self.kernel_name,
+                resources={"metadata": {"path": str(self.cwd)}},  # where a new kernel starts
+            )
+            client.execute()
+        except CellExecutionError as exc:
+            ok, error = False, _one_line(f"{exc.ename}: {exc.evalue}" if exc.evalue else exc.ename)
+        except Exception as exc:  # noqa: BLE001 - timeouts, dead or unknown kernels: record, keep going
+            ok, error = False, _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            self.shutdown()  # whatever state it is in, the next notebook gets a fresh kernel
+        finally:
+            nbformat.write(nb, ipynb)
+        converted: Path | None
+        try:
+            converted = to_html(ipynb, html_path)
+        except Exception as exc:  # noqa: BLE001 - a broken output must not stop the batch
+            converted = None
+            conversion = _one_line(f"HTML conversion failed: {type(exc).__name__}: {exc}")
+            ok, error = False, f"{error}; {conversion}" if error else conversion
+        return NotebookResult(notebook.stem, ipynb, converted, ok, error, round(time.perf_counter() - started, 3))
+
+
+def parameterize(nb: nbformat.NotebookNode, parameters: dict[str, Any]) -> nbformat.NotebookNode:
+    """The notebook with an ``injected-parameters`` cell after its ``parameters`` cell (papermill's convention),
+    the values recorded in ``metadata.papermill.parameters``. Values papermill cannot write (``Path``) are text."""
+    from papermill.parameterize import parameterize_notebook
+
+    values = {k: str(v) if isinstance(v, Path) else v for k, v in parameters.items()}
+    nb.metadata.setdefault("papermill", {})
+    for cell in nb.cells:  # papermill expects every cell to have its tag list
+        cell.metadata.setdefault("tags", [])
+    return parameterize_notebook(nb, values)
+
+
 def execute_and_convert(
     notebook: Path,
     out_dir: Path,
@@ -96,107 +184,13 @@ def execute_and_convert(
     cwd: Path | None = None,
     timeout: int = 600,
 ) -> NotebookResult:
-    """papermill-execute `notebook` into out_dir/<stem>.ipynb with `parameters`, then convert to out_dir/<stem>.html.
-
-    Never raises for a failing cell: papermill's PapermillExecutionError is caught, the executed notebook
-    is kept, and HTML is still produced (it shows the error output) with ok=False. The same holds when
-    execution stops for another reason (a cell exceeding `timeout` seconds, a dead kernel, an unknown
-    kernel name): ok=False and `error` names the exception. If the HTML conversion itself fails,
-    html=None, ok=False and `error` says so.
-
-    The kernel runs in `cwd`, by default the notebook's own directory (as in JupyterLab). Parameter
-    values papermill cannot translate (e.g. ``Path``) are injected as strings.
-
-    Raises FileNotFoundError if `notebook` does not exist.
-
-    Example::
-
-        r = execute_and_convert(Path("notebooks/10_vpc.ipynb"), Path("out/111122223333"), {"lang": "en"})
-        # NotebookResult(notebook="10_vpc", ipynb=Path("out/111122223333/10_vpc.ipynb"),
-        #                html=Path("out/111122223333/10_vpc.html"), ok=True, error="", seconds=3.1)
-    """
-    started = time.perf_counter()
-    notebook = Path(notebook).resolve()
+    """One notebook in a kernel of its own, started in ``cwd`` (default: the notebook's own folder, as in
+    JupyterLab); see :meth:`ReportKernel.execute`."""
+    notebook = Path(notebook)
     if not notebook.is_file():
-        raise FileNotFoundError(f"notebook not found: {notebook}")
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ipynb = out_dir / f"{notebook.stem}.ipynb"
-    html_path = out_dir / f"{notebook.stem}.html"
-    run_dir = Path(cwd).resolve() if cwd is not None else notebook.parent
-    for stale in (ipynb, html_path):  # a previous run's files must never pass for this run's
-        stale.unlink(missing_ok=True)
-
-    ok, error = True, ""
-    try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(ipynb),
-            parameters=dict(parameters),
-            kernel_name=kernel_name,
-            execution_timeout=timeout,
-            start_timeout=KERNEL_START_TIMEOUT,
-            progress_bar=False,
-            log_output=False,
-            # Not papermill's `cwd=`: that os.chdir()s the whole process, which races between the
-            # threads of render_many. nbclient starts the kernel in resources.metadata.path instead.
-            resources={"metadata": {"path": str(run_dir)}},
-        )
-    except PapermillExecutionError as exc:
-        ok, error = False, _one_line(f"{exc.ename}: {exc.evalue}" if exc.evalue else exc.ename)
-    except Exception as exc:  # noqa: BLE001 — timeouts, dead or unknown kernels: record, keep going
-        ok, error = False, _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-        if not ipynb.exists():  # papermill failed before its first save: keep the parameterised input
-            _write_unexecuted(notebook, ipynb, parameters)
-
-    html: Path | None
-    try:
-        html = to_html(ipynb, html_path)
-    except Exception as exc:  # noqa: BLE001 — a broken output must not stop the batch
-        html = None
-        conversion = _one_line(f"HTML conversion failed: {type(exc).__name__}: {exc}")
-        ok, error = False, f"{error}; {conversion}" if error else conversion
-
-    return NotebookResult(
-        notebook=notebook.stem,
-        ipynb=ipynb,
-        html=html,
-        ok=ok,
-        error=error,
-        seconds=round(time.perf_counter() - started, 3),
-    )
-
-
-def to_html(ipynb: Path, html_path: Path) -> Path:
-    """Convert an executed notebook to self-contained HTML with code hidden.
-
-    Uses the ``awsbp_report`` template: no input cells, no In/Out prompts, cells tagged
-    ``remove-cell`` / ``parameters`` / ``injected-parameters`` dropped, ``remove-input`` and
-    ``remove-output`` honoured, images embedded as data URIs, nothing loaded from the network.
-    The page title is the notebook's first markdown H1 (else metadata ``title``, else the file
-    name); the ``lang`` attribute follows a ``lang`` parameter injected by papermill.
-
-    Example::
-
-        to_html(Path("out/10_vpc.ipynb"), Path("out/10_vpc.html"))  # -> Path("out/10_vpc.html")
-    """
-    ipynb, html_path = Path(ipynb), Path(html_path)
-    nb = nbformat.read(ipynb, as_version=4)
-    title = _first_h1(nb)
-    if title:
-        nb.metadata["title"] = title
-    papermill_meta = nb.metadata.get("papermill", {})
-    lang = str(papermill_meta.get("parameters", {}).get("lang", "") or "")
-    # Relative image paths in markdown are relative to the source notebook, not to the output copy.
-    source = Path(papermill_meta.get("input_path") or ipynb)
-    resources = {"metadata": {"name": ipynb.stem, "path": str(source.parent)}, "awsbp_palette_css": palette.css()}
-
-    body, _ = _report_exporter(lang).from_notebook_node(nb, resources=resources)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = html_path.with_name(f".{html_path.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(html_path)
-    return html_path
+        raise FileNotFoundError(f"notebook not found: {notebook.resolve()}")
+    with ReportKernel.open(Path(cwd) if cwd is not None else notebook.resolve().parent, kernel_name) as kernel:
+        return kernel.execute(notebook, out_dir, parameters, timeout)
 
 
 def render_many(
@@ -206,20 +200,11 @@ def render_many(
     kernel_name: str = "python3",
     cwd: Path | None = None,
 ) -> list[NotebookResult]:
-    """Run execute_and_convert for (notebook, out_dir, parameters) jobs in a thread pool; results in job order.
+    """Execute and convert ``(notebook, out_dir, parameters)`` jobs; results in job order.
 
-    Each job starts its own kernel process, so `max_workers` is the number of kernels alive at once
-    (rendering is CPU bound: about one per core).
-
-    Every notebook is checked to exist before any kernel starts (FileNotFoundError), so a typo does
-    not surface after minutes of work. Jobs sharing an out_dir must have distinct notebook stems.
-
-    Example::
-
-        render_many([(Path("nb/10_vpc.ipynb"), Path("out/a1"), {"lang": "ja"}),
-                     (Path("nb/10_vpc.ipynb"), Path("out/a2"), {"lang": "ja"})], max_workers=4)
-        # -> [NotebookResult(notebook="10_vpc", ...a1...), NotebookResult(notebook="10_vpc", ...a2...)]
-    """
+    Jobs that run in the same folder (``cwd``, else each job's ``out_dir``) share one kernel, one after another;
+    folders run in parallel, ``max_workers`` kernels at a time. Every notebook is checked to exist before any
+    kernel starts; two jobs may not write the same output."""
     if max_workers < 1:
         raise ValueError(f"max_workers must be >= 1, got {max_workers}")
     missing = [str(nb) for nb, _, _ in jobs if not Path(nb).is_file()]
@@ -229,40 +214,93 @@ def render_many(
     duplicates = sorted({t for t in targets if targets.count(t) > 1})
     if duplicates:
         raise ValueError(f"two jobs would write the same output: {', '.join(duplicates)}")
+    groups: dict[Path, list[int]] = {}
+    for index, (_, out, _) in enumerate(jobs):
+        groups.setdefault(Path(cwd or out).resolve(), []).append(index)
+    results: dict[int, NotebookResult] = {}
+
+    def run_group(folder: Path, indexes: list[int]) -> None:
+        with ReportKernel.open(folder, kernel_name) as kernel:
+            for index in indexes:
+                nb, out, params = jobs[index]
+                results[index] = kernel.execute(Path(nb), Path(out), params)
+
     if not jobs:
         return []
-
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(jobs)), thread_name_prefix="awsbp-render") as pool:
-        futures = [
-            pool.submit(execute_and_convert, Path(nb), Path(out), params, kernel_name=kernel_name, cwd=cwd)
-            for nb, out, params in jobs
-        ]
-        return [f.result() for f in futures]
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(groups)), thread_name_prefix="awsbp-render") as pool:
+        for future in [pool.submit(run_group, folder, indexes) for folder, indexes in groups.items()]:
+            future.result()
+    return [results[i] for i in range(len(jobs))]
 
 
-# ---------------------------------------------------------------------------------------------- helpers
+# ------------------------------------------------------------------------------------------------- HTML
 
 
-def _report_exporter(lang: str = "") -> HTMLExporter:
-    """A fresh HTMLExporter on the awsbp_report template (one per call: exporters are not shared across threads)."""
-    c = Config()
-    c.TagRemovePreprocessor.enabled = True
-    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
-    c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
-    c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
-    c.NbConvertBase.display_data_priority = list(DISPLAY_PRIORITY)
-    exporter = HTMLExporter(
-        config=c,
-        template_name=REPORT_TEMPLATE,
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
+def to_html(ipynb: Path, html_path: Path) -> Path:
+    """An executed notebook as the report's self-contained HTML page: no code, no prompts, offline.
+
+    The page title is the first heading the report shows (a markdown ``#`` heading, else the first ``<h1>`` the
+    outputs display, else the file name); ``lang`` follows the ``lang`` parameter the notebook was run with."""
+    nb = nbformat.read(Path(ipynb), as_version=4)
+    parameters = (nb.metadata.get("papermill") or {}).get("parameters") or {}
+    lang = str(parameters.get("lang") or "")
+    title = _first_h1(nb) or Path(ipynb).stem
+    cells = [piece for cell in nb.cells for piece in [_cell_html(cell)] if piece]
+    lang = lang if lang in LANGS else "en"
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{report_css()}\n</style>\n</head>\n"
+        f'<body class="awsbp-report">\n<main>\n{"".join(cells)}</main>\n</body>\n</html>\n'
     )
-    if lang in LANGS:
-        exporter.language_code = lang
-    return exporter
+    return write_text(Path(html_path), page)
+
+
+def report_css() -> str:
+    """Every report page's stylesheet: ours, then the palette's badge rules."""
+    return STYLESHEET.read_text(encoding="utf-8") + "\n" + palette.css()
+
+
+def _cell_html(cell: nbformat.NotebookNode) -> str:
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    if tags & set(REMOVE_CELL_TAGS):
+        return ""
+    if cell.cell_type == "markdown":
+        return f'<div class="cell markdown">{_MARKDOWN.render(cell.source)}</div>\n'
+    if cell.cell_type != "code" or tags & set(REMOVE_OUTPUT_TAGS):
+        return ""
+    shown = "".join(_output_html(output) for output in cell.get("outputs", []))
+    return f'<div class="cell">{shown}</div>\n' if shown else ""
+
+
+def _output_html(output: nbformat.NotebookNode) -> str:
+    kind = output.get("output_type")
+    if kind == "stream":
+        return (
+            f'<pre class="stream {html.escape(output.get("name", ""))}">{html.escape(_text(output.get("text")))}</pre>'
+        )
+    if kind == "error":
+        trace = "\n".join(output.get("traceback") or [f"{output.get('ename')}: {output.get('evalue')}"])
+        return f'<pre class="error">{html.escape(_ANSI.sub("", trace))}</pre>'
+    data = output.get("data") or {}
+    if "text/html" in data:
+        return _text(data["text/html"])  # built by the library, every value escaped there
+    for mime in ("image/png", "image/jpeg"):
+        if mime in data:
+            encoded = "".join(_text(data[mime]).split())
+            return f'<p><img alt="" src="data:{mime};base64,{html.escape(encoded)}"></p>'
+    if "image/svg+xml" in data:  # an image, never inline markup: an SVG can carry script
+        svg = base64.b64encode(_text(data["image/svg+xml"]).encode("utf-8")).decode()
+        return f'<p><img alt="" src="data:image/svg+xml;base64,{svg}"></p>'
+    if "text/markdown" in data:
+        return _MARKDOWN.render(_text(data["text/markdown"]))
+    if "text/plain" in data:
+        return f"<pre>{html.escape(_ANSI.sub('', _text(data['text/plain'])))}</pre>"
+    return ""  # JavaScript, widgets: never in a report
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
 
 
 def _first_h1(nb: nbformat.NotebookNode) -> str:
@@ -277,8 +315,7 @@ def _first_h1(nb: nbformat.NotebookNode) -> str:
                 text = _MD_LINK.sub(r"\1", match.group(1))
                 return re.sub(r"[*_`]", "", text).strip()
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            markup = (output.get("data") or {}).get("text/html", "")
-            found = _HTML_H1.search(markup if isinstance(markup, str) else "".join(markup))
+            found = _HTML_H1.search(_text((output.get("data") or {}).get("text/html", "")))
             if found:
                 return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
     return ""
@@ -288,12 +325,3 @@ def _one_line(text: str, limit: int = _ERROR_LIMIT) -> str:
     """Collapse whitespace and ANSI colours to one line, truncated to `limit` characters."""
     text = " ".join(_ANSI.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _write_unexecuted(notebook: Path, ipynb: Path, parameters: dict[str, Any]) -> None:
-    """Keep a record when papermill stopped before saving: the input notebook, with the parameters in metadata."""
-    nb = nbformat.read(notebook, as_version=4)
-    nb.metadata.setdefault("papermill", {})["parameters"] = {
-        k: "" if v is None else str(v) for k, v in parameters.items()
-    }
-    nbformat.write(nb, ipynb)

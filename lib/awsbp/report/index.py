@@ -17,8 +17,7 @@ import jinja2
 from awsbp.catalog import LANGS, Catalog
 from awsbp.files import write_text
 from awsbp.findings import STATUS_ORDER
-from awsbp.report import palette
-from awsbp.report.execute import TEMPLATES_DIR
+from awsbp.report.execute import TEMPLATES_DIR, report_css
 
 ACCOUNTS_TEMPLATE = "run_accounts.html.j2"
 INDEX_TEMPLATE = "run_index.html.j2"
@@ -99,7 +98,7 @@ def _run_template(template: str, lang: str, run: dict[str, Any], accounts: list[
         lang=lang,
         labels=catalog.labels(),
         statuses=STATUS_ORDER,
-        palette_css=palette.css(),
+        css=report_css(),
         run=facts,
         accounts=accounts_view,
         totals=totals,

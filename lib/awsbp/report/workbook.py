@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,11 +24,13 @@ from awsbp.assess import ASSESSMENT_FILE, Assessment, AssessmentError, assess
 from awsbp.catalog import SECTIONS, Catalog
 from awsbp.checks.registry import specs
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
-from awsbp.inventory import Inventory
 from awsbp.params import Settings, Suppression
 from awsbp.report import palette
 from awsbp.report.html import HTMLBlock, css_string, embed, esc, figure, markdown, table
 from awsbp.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from awsbp.inventory import Inventory
 
 SAMPLE_SNAPSHOT = "sample_snapshot.json.gz"
 SNAPSHOT_FILE = "snapshot.json.gz"
@@ -87,6 +89,8 @@ class Workbook:
     @cached_property
     def inventory(self) -> Inventory:
         """Every table of the account as DataFrames, read with the settings the assessment used."""
+        from awsbp.inventory import Inventory
+
         return Inventory(self.snapshot, self.settings)
 
     def what_if(
