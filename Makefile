@@ -7,10 +7,12 @@ LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
 
 .PHONY: demo test lint lab sample browser bench clean
 
+# uv (from PyPI) resolves and installs in seconds where pip takes minutes; pip is the fallback.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -e ".[demo,dev,dask]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1" && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[demo,dev,dask]" || \
+	  { $(BIN)/python -m pip install --quiet --upgrade "pip>=24" && $(BIN)/python -m pip install --quiet -e ".[demo,dev,dask]"; }
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (awsbp)" >/dev/null
 	touch $(STAMP)
 

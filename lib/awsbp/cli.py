@@ -63,6 +63,8 @@ def _report(result: RunResult, quiet: bool) -> int:
     for account in result.accounts:
         if account.error:
             print(f"awsbp: {account.name}: {account.error}", file=sys.stderr)
+        elif not quiet:
+            print(f"awsbp: {account.name}: {_account_line(result, account)}", file=sys.stderr)
         for report in account.reports:
             if not report["ok"]:
                 print(f"awsbp: {account.name}: {report['notebook']} incomplete: {report['error']}", file=sys.stderr)
@@ -77,6 +79,23 @@ def _report(result: RunResult, quiet: bool) -> int:
     elif not quiet:
         print(f"awsbp: nothing could be assessed; see {result.run_dir / 'run.json'}", file=sys.stderr)
     return code
+
+
+def _account_line(result: RunResult, account: Any) -> str:
+    """``3 FAIL (1 critical), 2 REVIEW, 1 NOT_ASSESSED`` for an assessed account, from its saved counts."""
+    from awsbp.assess import Assessment, AssessmentError
+
+    try:
+        assessment = Assessment.load(result.run_dir / account.directory)
+    except AssessmentError:
+        return "assessed (no assessment to summarise)"
+    counts = assessment.counts()
+    critical = sum(
+        1 for f in assessment.findings if f.status == "FAIL" and f.severity == "critical" and not f.suppressed
+    )
+    parts = [f"{counts['FAIL']} FAIL ({critical} critical)", f"{counts['REVIEW']} REVIEW"]
+    parts.append(f"{counts['NOT_ASSESSED']} NOT_ASSESSED")
+    return ", ".join(parts)
 
 
 def _run_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from awsbp import __version__
 from awsbp.assess import ASSESSMENT_FILE, Assessment, AssessmentError, PreviousAssessment, assess, assess_run
 from awsbp.aws import AwsSession
 from awsbp.catalog import Catalog
-from awsbp.collect import collect_account, job_count
+from awsbp.collect import collect_account
 from awsbp.domains import DOMAINS, SUMMARY_NOTEBOOK
 from awsbp.errors import AwsbpError, ParamsError
 from awsbp.files import private_dir, write_text
@@ -138,7 +138,6 @@ def collect_and_assess(
     run_dir: Path,
     context: RunContext,
     *,
-    show_progress: bool = False,
     stop: threading.Event | None = None,
 ) -> AccountResult:
     """Collect one account into its snapshot and assess it into its assessment; never raises for AWS or input
@@ -170,15 +169,7 @@ def collect_and_assess(
         return result
     result.directory = result.account_id
     try:
-        with tqdm(
-            total=job_count(regions),
-            desc=f"collect {result.name}",
-            unit="api",
-            disable=not show_progress,
-            file=sys.stderr,
-            leave=False,
-        ) as bar:
-            snapshot = collect_account(session, regions, identity, progress=bar.update)
+        snapshot = collect_account(session, regions, identity)
         snapshot.meta["account_name"] = result.name
         snapshot.save(run_dir / result.directory / SNAPSHOT_NAME)
         result.seconds["collect"] = round(time.monotonic() - started, 2)
@@ -421,14 +412,20 @@ def new_run_dir(params: Params, output: str | Path | None) -> Path:
 Job = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
 
-def _run_jobs(pool: Any, jobs: list[Job], stop: threading.Event) -> tuple[list[Any], bool]:
-    """Submit every job and return their results in order. On Ctrl-C (at any moment, submitting included) jobs
-    not started are cancelled and running ones told to stop at their next step; their results still come back
-    when they have any, and the second value says the run was interrupted."""
+def _run_jobs(
+    pool: Any, jobs: list[Job], stop: threading.Event, phase: str = "", quiet: bool = True
+) -> tuple[list[Any], bool]:
+    """Submit every job and return their results in order, with one progress line for the phase (accounts done
+    of all, on stderr, unless ``quiet``). On Ctrl-C (at any moment, submitting included) jobs not started are
+    cancelled and running ones told to stop at their next step; their results still come back when they have
+    any, and the second value says the run was interrupted."""
     futures: list[Any] = []
+    bar = tqdm(total=len(jobs), desc=phase, unit="account", disable=quiet, file=sys.stderr, leave=True)
     try:
         for fn, args, kwargs in jobs:
-            futures.append(pool.submit(fn, *args, **kwargs))
+            future = pool.submit(fn, *args, **kwargs)
+            future.add_done_callback(lambda _done: bar.update(1))
+            futures.append(future)
         return [f.result() for f in futures], False
     except KeyboardInterrupt:
         stop.set()
@@ -443,6 +440,8 @@ def _run_jobs(pool: Any, jobs: list[Job], stop: threading.Event) -> tuple[list[A
             except (KeyboardInterrupt, Exception):  # noqa: BLE001 - an interrupted job has nothing to keep
                 continue
         return done, True
+    finally:
+        bar.close()
 
 
 def run_info(
@@ -530,10 +529,10 @@ def _run(
         if snapshots:
             jobs: list[Job] = [(reassess_snapshot, (p, run_dir, params, context), {"stop": flag}) for p in snapshots]
         else:
-            progress = not quiet and executor == "local"  # Dask workers' stderr is not ours
-            options = {"show_progress": progress, "stop": flag}
-            jobs = [(collect_and_assess, (params, a, i, run_dir, context), options) for i, a in enumerate(targets)]
-        accounts, interrupted = _run_jobs(pool, jobs, stop)
+            jobs = [
+                (collect_and_assess, (params, a, i, run_dir, context), {"stop": flag}) for i, a in enumerate(targets)
+            ]
+        accounts, interrupted = _run_jobs(pool, jobs, stop, "collect and assess", quiet)
         if interrupted:  # what completed keeps its exports (account-level findings), reported without notebooks
             accounts = [report_account(run_dir, a, lang, render=False) for a in accounts]
         else:
@@ -542,7 +541,7 @@ def _run(
             reports: list[Job] = [
                 (report_account, (run_dir, a, lang), {"render": render, "stop": flag}) for a in accounts
             ]
-            reported, interrupted = _run_jobs(pool, reports, stop)
+            reported, interrupted = _run_jobs(pool, reports, stop, "report" if render else "export", quiet)
             if not interrupted:
                 accounts = reported
     facts = run_info(params, run_dir, context, started, interrupted=interrupted)

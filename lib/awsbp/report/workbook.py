@@ -282,6 +282,8 @@ class Workbook:
             notes = ""
             if f.cross_account:
                 notes += f'<br><small class="cross">{esc(ui("cross_account_note"))}</small>'
+            if f.evidence.get("replaces"):
+                notes += f'<br><small class="cross">{esc(ui("replaces_note"))}</small>'
             if f.suppress_reason:
                 notes += f"<br><small>{esc(ui('suppressed_note'))}: {esc(f.suppress_reason)}</small>"
             body.append(

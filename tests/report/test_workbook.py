@@ -1,0 +1,64 @@
+"""The domain view reads the saved assessment: a notebook opened on a run's account folder shows exactly what the
+run's exports say (same settings, suppressions and date), and recomputes only when asked to (and says so)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from awsbp.assess import Assessment, assess
+from awsbp.params import Settings, Suppression
+from awsbp.report.exports import read_json
+from awsbp.report.workbook import Workbook, open_workbook
+from factory import good_world, instance, offline_run, snapshot, with_
+
+
+def world_with_a_public_instance():
+    return with_(good_world(), "ec2.DescribeInstances", instance("i-lab", "vpc-prod", "subnet-pub", [], "lab-1"))
+
+
+def test_a_notebook_on_the_account_folder_shows_exactly_the_runs_findings(tmp_path):
+    settings = {"public_ports": [443], "unused_days": 30}  # not the defaults: the notebook must not fall back
+    rule = {
+        "check": "BP-VPC-04",
+        "resource": "lab-*",
+        "reason": "lab, closes in December",
+        "owner": "ops",
+        "expires": "2099-01-01",
+    }
+    result = offline_run(tmp_path, [snapshot(world_with_a_public_instance())], settings=settings, suppressions=[rule])
+    folder = result.run_dir / result.accounts[0].directory
+    exported = {f.finding_id: (f.status, f.suppressed, f.detail) for f in read_json(folder / "findings.json")}
+    for domain in ("vpc", "iam", "devtools"):
+        wb = open_workbook(folder, domain=domain)  # nothing typed but the folder
+        assert wb.settings.public_ports == [443] and not wb.recomputed
+        mine = {f.finding_id: (f.status, f.suppressed, f.detail) for f in wb.findings}
+        assert mine and mine == {k: v for k, v in exported.items() if k in mine}
+    vpc = open_workbook(folder, domain="vpc")
+    assert any(f.suppressed and f.resource_name == "lab-1" for f in vpc.findings)
+    assert open_workbook(folder / "snapshot.json.gz", domain="vpc").findings == vpc.findings  # any file of it
+
+
+def test_what_if_recomputes_on_purpose_and_says_so(tmp_path):
+    result = offline_run(tmp_path, [snapshot(world_with_a_public_instance())])
+    folder = result.run_dir / result.accounts[0].directory
+    wb = open_workbook(folder, domain="vpc")
+    strict = wb.what_if(settings={"admin_ports": [22, 443]})
+    assert strict.recomputed == "what_if" and "recomputed" in str(strict.intro())
+    assert Assessment.load(folder).settings == Settings()  # the run's saved assessment is untouched
+    assert [f.finding_id for f in wb.findings] == [f.finding_id for f in open_workbook(folder, domain="vpc").findings]
+
+
+def test_the_view_on_an_in_memory_assessment(tmp_path):
+    """No file needed: counts, sections and gaps come from the assessment alone, in its language."""
+    snap = snapshot(world_with_a_public_instance(), missing=["ec2.DescribeFlowLogs"])
+    rule = {"check": "BP-VPC-04", "resource": "lab-*", "reason": "accepted", "owner": "ops", "expires": "2026-12-01"}
+    rules = [Suppression.model_validate(rule)]
+    assessment = assess(snap, Settings(), rules, today=date(2026, 12, 1), lang="ja", timezone="Asia/Tokyo")
+    wb = Workbook(assessment, "vpc")
+    counts = wb.counts()
+    assert counts.loc["BP-VPC-04", "suppressed"] == 1  # live on its expiry day: one "today" everywhere
+    assert counts.loc["BP-VPC-08", "NOT_ASSESSED"] == 1 and counts.loc["BP-VPC-08", "PASS"] == 0
+    html = str(wb.section("BP-VPC-04")) + str(wb.gaps())
+    assert "lab-1" in html and "なぜ重要か" in html and "DescribeFlowLogs" in html and "ec2:DescribeFlowLogs" in html
+    expired = assess(snap, Settings(), rules, today=date(2026, 12, 2), lang="ja", timezone="Asia/Tokyo")
+    assert Workbook(expired, "vpc").counts().loc["BP-VPC-04", "suppressed"] == 0
