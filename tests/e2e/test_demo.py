@@ -204,3 +204,72 @@ def test_every_operation_of_the_run_is_a_read_and_in_the_published_policy(demo_r
     # the per-user fallback of the credentials listing, and SSH keys (listed only for HTTPS Git credential holders)
     fallbacks = {"iam:ListUsers", "iam:ListSSHPublicKeys"}
     assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS, *fallbacks}
+
+
+def test_every_number_shown_equals_the_exports_and_the_saved_assessment(demo_run):
+    """One truth: the executive summary's counts, the index's account table and heat map, and each domain report's
+    overview, severity counts and changes, read from the HTML, equal the exports (findings.csv) and
+    assessment.json."""
+    import csv
+    from collections import Counter
+
+    from awsbp.assess import Assessment
+    from awsbp.domains import DOMAINS, domain_of
+    from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER
+    from bs4 import BeautifulSoup
+
+    _, index, _ = demo_run
+    page = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+    every: Counter = Counter()  # (severity, status) over every assessed account: the executive summary's table
+    for account in accounts_of(index).values():
+        if account["status"] != "failed":
+            with (index.parent / account["directory"] / "findings.csv").open(encoding="utf-8-sig") as fh:
+                every.update((r["severity"], r["status"]) for r in csv.DictReader(fh) if r["suppressed"] != "True")
+    cells = page.select("table.counts td[data-severity][data-status]")
+    assert len(cells) == len(SEVERITY_ORDER) * len(STATUS_ORDER)
+    assert {(td["data-severity"], td["data-status"]): int(td.get_text()) for td in cells} == {
+        (sev, st): every[(sev, st)] for sev in SEVERITY_ORDER for st in STATUS_ORDER
+    }
+    for name, account in accounts_of(index).items():
+        row = page.select_one(f'table.summary tr[data-account="{account["account_id"]}"]')
+        heat = page.select(f'tr[data-account="{account["account_id"]}"] td[data-domain]')
+        if account["status"] == "failed":
+            assert row is not None and "—" in row.get_text() and not row.select("td[data-status]"), name
+            heat_row = page.select(f'tr[data-account="{account["account_id"]}"]')[-1]
+            assert not heat and "not-assessed" in str(heat_row), name  # never zeros for an unread account
+            continue
+        folder = index.parent / account["directory"]
+        with (folder / "findings.csv").open(encoding="utf-8-sig") as fh:
+            shown = [r for r in csv.DictReader(fh) if r["suppressed"] != "True"]
+        by_status = Counter(r["status"] for r in shown)
+        assert {s: int(row.select_one(f'td[data-status="{s}"]').get_text()) for s in STATUS_ORDER} == {
+            s: by_status[s] for s in STATUS_ORDER
+        }, name
+        assert {s: account["counts"][s] for s in STATUS_ORDER} == {s: by_status[s] for s in STATUS_ORDER}, name
+        by_domain = Counter((domain_of(r["check_id"]).key, r["status"]) for r in shown)
+        assert {(td["data-domain"], td["data-status"]): int(td.get_text()) for td in heat} == {
+            (d.key, s): by_domain[(d.key, s)] for d in DOMAINS for s in STATUS_ORDER
+        }, name
+        comparison = Assessment.load(folder).comparison
+        for domain in DOMAINS:
+            report = BeautifulSoup((folder / f"{domain.notebook}.html").read_text(encoding="utf-8"), "html.parser")
+            mine = [r for r in shown if domain_of(r["check_id"]).key == domain.key]
+            by_check = Counter((r["check_id"], r["status"]) for r in mine)
+            for tr in report.select("tr[data-check]"):
+                for td in tr.select("td[data-status]"):
+                    want = sum(
+                        v
+                        for (c, s), v in by_check.items()
+                        if s == td["data-status"] and tr["data-check"] in (c, "total")
+                    )
+                    assert int(td.get_text()) == want, (name, domain.key, tr["data-check"], td["data-status"])
+            fails = Counter(r["severity"] for r in mine if r["status"] == "FAIL")
+            for td in report.select("td[data-severity]"):
+                assert int(td.select_one(".n").get_text()) == fails[td["data-severity"]], (name, domain.key)
+            assert len(report.select("td[data-severity]")) == (len(SEVERITY_ORDER) if fails else 0)
+            lead = report.find(string=re.compile(re.escape(comparison.previous_run))) if comparison else None
+            if lead is not None:  # the changes section names the previous run, then new and fixed counts
+                fixed = [f for f in comparison.fixed if domain_of(f.check_id).key == domain.key]
+                new = [i for i in comparison.new if any(r["finding_id"] == i for r in mine)]
+                numbers = [int(n) for n in re.findall(r"\d+", lead.split(comparison.previous_run, 1)[1])]
+                assert numbers[:2] == [len(new), len(fixed)], (name, domain.key)
