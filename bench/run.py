@@ -31,9 +31,10 @@ def _render_times(snapshot: str, work: Path) -> dict[str, float]:
     """Seconds to execute and convert each domain notebook, and an empty notebook with the same kernel."""
     from datetime import date
 
-    from awsbp.assess import ASSESSMENT_FILE, assess
+    from awsbp.assess import assess
     from awsbp.params import Settings
     from awsbp.report.execute import execute_and_convert, notebooks_dir
+    from awsbp.runfiles import ASSESSMENT_FILE
     from awsbp.snapshot import Snapshot
 
     account = work / "account"  # a run's account folder: the snapshot and its assessment, as the batch leaves it

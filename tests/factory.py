@@ -547,8 +547,9 @@ def account_folder(folder, snap: Snapshot, lang: str = "en", **params: Any):
     """A run's account folder as the batch leaves it: the snapshot and its saved assessment."""
     from datetime import date
 
-    from awsbp.assess import ASSESSMENT_FILE, assess
+    from awsbp.assess import assess
     from awsbp.params import Settings, Suppression
+    from awsbp.runfiles import ASSESSMENT_FILE
 
     settings = Settings.model_validate(params.get("settings") or {})
     rules = [Suppression.model_validate(r) for r in params.get("suppressions") or []]

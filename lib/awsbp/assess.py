@@ -30,13 +30,13 @@ from awsbp.domains import domain_of
 from awsbp.files import write_private
 from awsbp.findings import STATUS_ORDER, Finding
 from awsbp.params import Settings, Suppression
+from awsbp.runfiles import ASSESSMENT_FILE
 from awsbp.snapshot import GLOBAL, Snapshot
 
 if TYPE_CHECKING:
     from awsbp.inventory import Inventory
 
 SCHEMA = 1
-ASSESSMENT_FILE = "assessment.json"
 
 
 class AssessmentError(ValueError):

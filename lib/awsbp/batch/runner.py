@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from awsbp import __version__
-from awsbp.assess import ASSESSMENT_FILE, Assessment, AssessmentError, PreviousAssessment, assess, assess_run
+from awsbp.assess import Assessment, AssessmentError, PreviousAssessment, assess, assess_run
 from awsbp.aws import AwsSession
 from awsbp.catalog import Catalog
 from awsbp.collect import collect_account
@@ -43,13 +43,11 @@ from awsbp.files import private_dir, write_text
 from awsbp.inventory import Inventory
 from awsbp.params import Account, Params
 from awsbp.report.exports import EXPORT_FILES, write_exports, write_json
+from awsbp.runfiles import ASSESSMENT_FILE, CROSS_ACCOUNT_FILE, INDEX_FILE, RUN_FILE, SNAPSHOT_FILE
 from awsbp.snapshot import Snapshot
 
 log = logging.getLogger("awsbp")
 
-SNAPSHOT_NAME = "snapshot.json.gz"
-CROSS_ACCOUNT_FILE = "cross_account_findings.json"
-RUN_FILE = "run.json"
 EXIT_OK, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 2, 3, 130
 PRIVATE_UMASK = 0o077
 
@@ -171,7 +169,7 @@ def collect_and_assess(
     try:
         snapshot = collect_account(session, regions, identity)
         snapshot.meta["account_name"] = result.name
-        snapshot.save(run_dir / result.directory / SNAPSHOT_NAME)
+        snapshot.save(run_dir / result.directory / SNAPSHOT_FILE)
         result.seconds["collect"] = round(time.monotonic() - started, 2)
         _check(stop)
         _assess_into(snapshot, result, run_dir, params, context)
@@ -195,7 +193,7 @@ def reassess_snapshot(
     result.account_id = result.directory = snapshot.account_id
     try:
         _check(stop)
-        snapshot.save(run_dir / result.directory / SNAPSHOT_NAME)
+        snapshot.save(run_dir / result.directory / SNAPSHOT_FILE)
         _assess_into(snapshot, result, run_dir, params, context)
     except Interrupted:
         result.error = "interrupted"
@@ -256,7 +254,7 @@ def complete_run(run_dir: Path, results: list[AccountResult], compare_with: Path
             continue
         folder = run_dir / result.directory
         assessment = Assessment.load(folder / ASSESSMENT_FILE)
-        pairs.append((assessment, Inventory(Snapshot.load(folder / SNAPSHOT_NAME), assessment.settings)))
+        pairs.append((assessment, Inventory(Snapshot.load(folder / SNAPSHOT_FILE), assessment.settings)))
         owners.append(result)
     previous = {}
     for assessment, _ in pairs:
@@ -385,9 +383,9 @@ def discover_organization(params: Params) -> list[Account]:
 
 def find_snapshots(directory: Path) -> list[Path]:
     """``<run>/<account>/snapshot.json.gz`` files of a previous run; a clear error when there are none."""
-    found = sorted(Path(directory).glob(f"*/{SNAPSHOT_NAME}"))
+    found = sorted(Path(directory).glob(f"*/{SNAPSHOT_FILE}"))
     if not found:
-        raise ParamsError(f"{directory}: no <account>/{SNAPSHOT_NAME} found; pass a previous run's directory")
+        raise ParamsError(f"{directory}: no <account>/{SNAPSHOT_FILE} found; pass a previous run's directory")
     return found
 
 
@@ -551,10 +549,10 @@ def _run(
         write_client_document(run_dir)  # before the index, which links it
     summary = render_summary(run_dir, lang) if rendered else ""
     if summary:  # the summary report is the run's index
-        index = (run_dir / summary).replace(run_dir / "index.html")
+        index = (run_dir / summary).replace(run_dir / INDEX_FILE)
     else:  # nothing assessed, rendering off or interrupted, or the summary failed: the plain index page
         index = write_index(
-            run_dir / "index.html",
+            run_dir / INDEX_FILE,
             title=f"awsbp — {params.client}",
             lang=lang,
             run=facts,

@@ -20,8 +20,8 @@ from awsbp.report.execute import TEMPLATES_DIR, report_css
 from awsbp.report.html import esc, markdown, table
 from awsbp.report.summary import RunSummary, Summary
 from awsbp.report.workbook import Workbook, gap_advice, iam_action
+from awsbp.runfiles import DOCUMENT_FILE, SNAPSHOT_FILE
 
-DOCUMENT_FILE = "report.html"
 DOCUMENT_TEMPLATE = "document.html.j2"
 
 
@@ -38,7 +38,7 @@ def render_document(data: RunSummary, run_dir: Path) -> str:
     ui, catalog = summary.catalog.ui, summary.catalog
     workbooks = {
         account_id: {
-            spec.domain: Workbook(assessment, spec.domain, snapshot_path=run_dir / account_id / "snapshot.json.gz")
+            spec.domain: Workbook(assessment, spec.domain, snapshot_path=run_dir / account_id / SNAPSHOT_FILE)
             for spec in specs()
         }
         for account_id, assessment in data.assessments.items()

@@ -1,7 +1,7 @@
 """PDF copies of a run's reports, printed by a headless Chromium (A4, the report's own print stylesheet: margins,
 running header with client and account, page numbers, page breaks before each practice).
 
-    awsbp pdf reports/acme/<run-id>      # -> index.pdf and <account>/10_vpc.pdf, 20_iam.pdf, 30_devtools.pdf
+    awsbp pdf reports/acme/<run-id>   # -> index.pdf, report.pdf, <account>/10_vpc.pdf, 20_iam.pdf, 30_devtools.pdf
 
 Chromium is found on the PATH (``chromium``, ``chromium-browser``, ``google-chrome``) or named by
 ``AWSBP_CHROMIUM``. It prints the local HTML files offline: nothing is fetched from the network.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from awsbp.domains import DOMAINS
 from awsbp.errors import AwsbpError
+from awsbp.runfiles import DOCUMENT_FILE, INDEX_FILE
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PRINT_TIMEOUT = 300  # seconds for one page; it only guards against a hung browser on a busy machine
@@ -73,9 +74,14 @@ def html_to_pdf(html: Path, pdf: Path, chromium: str | None = None) -> Path:
 
 
 def write_pdfs(run_dir: str | Path) -> list[Path]:
-    """Every report of a run (its index and each account's domain reports) printed beside its HTML."""
+    """Every report of a run (its index, the client document and each account's domain reports) printed beside its
+    HTML."""
     run_dir = Path(run_dir)
-    pages = [run_dir / "index.html", *(p for d in DOMAINS for p in sorted(run_dir.glob(f"*/{d.notebook}.html")))]
+    pages = [
+        run_dir / INDEX_FILE,
+        run_dir / DOCUMENT_FILE,
+        *(p for d in DOMAINS for p in sorted(run_dir.glob(f"*/{d.notebook}.html"))),
+    ]
     pages = [p for p in pages if p.is_file()]
     if not pages:
         raise AwsbpError(f"{run_dir}: no reports to print (expected index.html and <account>/*.html of a run)")

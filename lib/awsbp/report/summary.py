@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from awsbp.assess import ASSESSMENT_FILE, Assessment, AssessmentError
+from awsbp.assess import Assessment, AssessmentError
 from awsbp.catalog import Catalog
 from awsbp.checks.registry import specs
 from awsbp.domains import DOMAINS, domain_of
@@ -22,8 +22,8 @@ from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
 from awsbp.report import palette
 from awsbp.report.html import HTMLBlock, css_string, embed, esc, figure, markdown, table
 from awsbp.report.workbook import sample_workbook
+from awsbp.runfiles import ASSESSMENT_FILE, CROSS_ACCOUNT_FILE, DOCUMENT_FILE, RUN_FILE
 
-RUN_FILE = "run.json"
 URGENT = ("critical", "high")
 # One cause, one action: an AWS key found in code is one problem whichever check saw it (BP-IAM-04 and BP-DEV-01..03)
 SAME_CAUSE = {
@@ -158,7 +158,7 @@ class Summary:
         )
         links = [
             (name, ui(label))
-            for name, label in (("report.html", "link_document"), ("cross_account_findings.json", "link_cross_account"))
+            for name, label in ((DOCUMENT_FILE, "link_document"), (CROSS_ACCOUNT_FILE, "link_cross_account"))
             if self.data.folder is not None and (self.data.folder / name).is_file()
         ]
         documents = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for href, label in links)

@@ -20,20 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from awsbp.assess import ASSESSMENT_FILE, Assessment, AssessmentError, assess
+from awsbp.assess import Assessment, AssessmentError, assess
 from awsbp.catalog import SECTIONS, Catalog
 from awsbp.checks.registry import specs
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
 from awsbp.params import Settings, Suppression
 from awsbp.report import palette
 from awsbp.report.html import HTMLBlock, css_string, embed, esc, figure, markdown, table
+from awsbp.runfiles import ASSESSMENT_FILE, RUN_FILE, SNAPSHOT_FILE
 from awsbp.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from awsbp.inventory import Inventory
 
 SAMPLE_SNAPSHOT = "sample_snapshot.json.gz"
-SNAPSHOT_FILE = "snapshot.json.gz"
 MAX_ROWS = 200  # FAIL/REVIEW/NOT_ASSESSED rows of one check in the HTML; every row is in the exports
 GAP_ADVICE = (  # error code -> what a client does about it (catalog ui keys)
     (
@@ -146,7 +146,7 @@ class Workbook:
         if self.snapshot_path is None:
             return {}
         try:
-            run = json.loads((self.snapshot_path.parent.parent / "run.json").read_text(encoding="utf-8"))
+            run = json.loads((self.snapshot_path.parent.parent / RUN_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         return {k: v for k, v in run.items() if k != "accounts"} if isinstance(run, dict) else {}
