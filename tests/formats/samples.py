@@ -519,8 +519,10 @@ def user_data(text: str, *, gzipped: bool = False) -> str:
     return base64.b64encode(raw).decode()
 
 
-EXAMPLE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key id (not a real key)
-EXAMPLE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS's documented example secret
+# Fabricated, matching no real credential. Not AWS's documented example keys: the detector rightly takes those
+# for placeholders (awsbp.secrets), and a world must leak a key that looks real.
+FAKE_KEY_ID = "AKIAZ7FORMATSFAKEQ2W"
+FAKE_SECRET = "f0rMatsSimuLat3dk3YnotReAlxQ9vB2rT7wLpZ4"  # 40 characters, as AWS secret keys are
 
 
 # --- EC2 and VPC, as DescribeX answers them -------------------------------------------------------

@@ -37,7 +37,7 @@ def test_the_evaluator_reads_every_form_of_a_document():
 
 
 def test_only_the_default_version_counts():
-    managed = harness.inventory_of(collected("shop").snapshot()).managed_policies
+    managed = harness.inventory_of(collected("shop").snapshot()).iam.managed_policies
     deploy = managed[DEPLOY]["document"]
     assert not policy.allows_star_on_star(deploy)  # v1 allowed * on *, v3 is the default
     assert "lambda:UpdateFunctionCode" in policy.allowed_actions([deploy])
@@ -45,7 +45,7 @@ def test_only_the_default_version_counts():
 
 
 def test_not_action_allows_the_complement():
-    power = harness.inventory_of(collected("shop").snapshot()).managed_policies[POWER]["document"]
+    power = harness.inventory_of(collected("shop").snapshot()).iam.managed_policies[POWER]["document"]
     actions = policy.allowed_actions([power])
     assert {"ec2:RunInstances", "s3:GetObject", "iam:ListRoles"} <= actions
     assert not {a for a in actions if a.startswith("iam:") and a != "iam:ListRoles"}

@@ -131,7 +131,7 @@ def test_the_snapshot_names_its_partition(other_partition):
 def test_aws_managed_policies_are_recognised_in_every_partition(other_partition):
     partition, _, snapshot, findings = other_partition
     admin = f"arn:{partition}:iam::aws:policy/AdministratorAccess"
-    managed = harness.inventory_of(snapshot).managed_policies
+    managed = harness.inventory_of(snapshot).iam.managed_policies
     assert managed[admin]["is_aws_managed"]
     assert f"arn:{partition}:iam::aws:policy/ReadOnlyAccess" not in managed  # unattached AWS managed: not kept
     found = verdicts(findings, "BP-IAM-09")

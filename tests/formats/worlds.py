@@ -25,8 +25,8 @@ from formats import harness
 from formats.harness import Snapshot
 from formats.samples import (
     ACCOUNT,
-    EXAMPLE_KEY_ID,
-    EXAMPLE_SECRET,
+    FAKE_KEY_ID,
+    FAKE_SECRET,
     GLOBAL,
     NOW,
     OTHER_REGION,
@@ -692,10 +692,9 @@ def shop_network(world: World) -> None:
         {
             "i-0web1": user_data("#cloud-config\npackages:\n  - nginx\n"),
             "i-0web2": user_data('#!/bin/bash\nexport DB_PASSWORD="Tr0ub4dor&3-horse-battery"\n'),
-            "i-0web3": user_data(f"#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY={EXAMPLE_SECRET}\n", gzipped=True),
+            "i-0web3": user_data(f"#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY={FAKE_SECRET}\n", gzipped=True),
             "i-0batch": user_data(
-                f"#!/bin/bash\nexport AWS_ACCESS_KEY_ID={EXAMPLE_KEY_ID}\n"
-                f"export AWS_SECRET_ACCESS_KEY={EXAMPLE_SECRET}\n"
+                f"#!/bin/bash\nexport AWS_ACCESS_KEY_ID={FAKE_KEY_ID}\nexport AWS_SECRET_ACCESS_KEY={FAKE_SECRET}\n"
             ),
             "i-0bastion1": "not base64 at all!",
         },
@@ -794,7 +793,7 @@ def shop_devtools(world: World) -> None:
             function(
                 "nightly-admin",
                 "lambda-admin",
-                variables={"AWS_ACCESS_KEY_ID": EXAMPLE_KEY_ID, "AWS_SECRET_ACCESS_KEY": EXAMPLE_SECRET},
+                variables={"AWS_ACCESS_KEY_ID": FAKE_KEY_ID, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET},
             ),
             function("thumbnails", "lambda-orders"),  # no environment at all
             function("orphan", "lambda-gone", variables={}),  # its role was deleted
@@ -809,8 +808,8 @@ def shop_devtools(world: World) -> None:
                 "build-deploy",
                 [
                     ("STAGE", "prod", "PLAINTEXT"),
-                    ("AWS_ACCESS_KEY_ID", EXAMPLE_KEY_ID, "PLAINTEXT"),
-                    ("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET, "PLAINTEXT"),
+                    ("AWS_ACCESS_KEY_ID", FAKE_KEY_ID, "PLAINTEXT"),
+                    ("AWS_SECRET_ACCESS_KEY", FAKE_SECRET, "PLAINTEXT"),
                 ],
             ),
             codebuild_project(
