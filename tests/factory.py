@@ -240,6 +240,15 @@ def snapshot(
     return snap
 
 
+def region_gap(snap: Snapshot, region: str, *names: str, code: str = "AccessDenied") -> Snapshot:
+    """``snap`` with APIs (``"lambda.ListFunctions"``) of one region failed instead of collected."""
+    for name in names:
+        service, api = name.split(".", 1)
+        snap.data.get(service, {}).get(region, {}).pop(api, None)
+        snap.record_error(service, region, api, code, f"not authorized to perform {name}")
+    return snap
+
+
 def good_world() -> dict[str, list[Any]]:
     """A compliant production VPC: every VPC check passes on it."""
     v = "vpc-prod"
