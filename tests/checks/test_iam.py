@@ -141,6 +141,12 @@ def test_iam05_two_keys_old_key_unused_key():
     assert set(by(findings, "PASS")) == {"fresh:keys_ok"}
 
 
+def test_iam05_leaves_root_keys_to_iam01():
+    w = good_iam_world()
+    w["iam.GetCredentialReport"][0] = report_row("<root_account>", key1=True, key1_rotated=OLD)
+    assert not [f for f in run("BP-IAM-05", w) if f.resource_id.startswith("<root_account>")]
+
+
 def test_iam06_trust_policies():
     w = good_iam_world()
     w["iam.GetAccountAuthorizationDetails"][0]["RoleDetailList"] += [

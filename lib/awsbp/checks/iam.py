@@ -344,9 +344,10 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
 
 @IAM_05.rule
 def access_keys(inv: Inventory, settings: Settings) -> list[Finding]:
-    """One active key per user, rotated within the limit, and in use."""
+    """One active key per user, rotated within the limit, and in use (root's keys are BP-IAM-01's)."""
     out = []
-    keys = inv.iam.access_keys[inv.iam.access_keys["active"]]
+    keys = inv.iam.access_keys
+    keys = keys[keys["active"] & (keys["user"] != ROOT_USER)]
     for user, mine in keys.groupby("user"):
         user = str(user)
         found = []
