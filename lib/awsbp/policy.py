@@ -14,7 +14,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -111,18 +112,74 @@ def _statement_actions(stmt: dict[str, Any]) -> set[str]:
     return expand(as_list(stmt.get("Action")))
 
 
+def document_actions(raw: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """``(allowed, denied)`` of one identity policy: what its ``Allow`` statements allow, and what its
+    unconditional ``Deny`` statements on every resource take away (from every policy of the principal)."""
+    allowed: set[str] = set()
+    denied: set[str] = set()
+    for stmt in statements(raw):
+        effect = stmt.get("Effect")
+        if effect == "Allow":
+            allowed |= _statement_actions(stmt)
+        elif effect == "Deny" and "*" in as_list(stmt.get("Resource")) and not stmt.get("Condition"):
+            denied |= _statement_actions(stmt)
+    return frozenset(allowed), frozenset(denied) if denied else _NOTHING
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
 def allowed_actions(documents: Iterable[Any]) -> set[str]:
     """Actions allowed by a set of identity policies, minus unconditional ``Deny`` on every resource."""
     allowed: set[str] = set()
     denied: set[str] = set()
     for raw in documents:
-        for stmt in statements(raw):
-            effect = stmt.get("Effect")
-            if effect == "Allow":
-                allowed |= _statement_actions(stmt)
-            elif effect == "Deny" and "*" in as_list(stmt.get("Resource")) and not stmt.get("Condition"):
-                denied |= _statement_actions(stmt)
+        allow, deny = document_actions(raw)
+        allowed |= allow
+        denied |= deny
     return allowed - denied
+
+
+class Actions(AbstractSet[str]):
+    """The actions several policies allow together, as a read-only set over each policy's own actions (shared,
+    never copied): ``Actions([read_only, deploy], denied)`` is ``(read_only | deploy) - denied`` without building
+    it, so thousands of principals holding the same few policies cost one tuple each, not one set each.
+
+    >>> a = Actions([frozenset({"s3:GetObject"}), frozenset({"iam:CreateUser", "s3:GetObject"})],
+    ...             frozenset({"iam:CreateUser"}))
+    >>> sorted(a), "s3:GetObject" in a, {"iam:CreateUser", "s3:GetObject"} & a
+    (['s3:GetObject'], True, {'s3:GetObject'})
+    """
+
+    __slots__ = ("denied", "parts")
+
+    def __init__(self, parts: Iterable[frozenset[str]] = (), denied: frozenset[str] = _NOTHING):
+        self.parts = tuple({id(part): part for part in parts if part}.values())
+        self.denied = denied
+
+    def __contains__(self, action: object) -> bool:
+        return action not in self.denied and any(action in part for part in self.parts)
+
+    def __iter__(self) -> Iterator[str]:
+        if len(self.parts) == 1 and not self.denied:
+            yield from self.parts[0]
+            return
+        seen: set[str] = set()
+        for part in self.parts:
+            for action in part:
+                if action not in seen and action not in self.denied:
+                    seen.add(action)
+                    yield action
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    @classmethod
+    def _from_iterable(cls, it: Iterable[str]) -> set[str]:  # type: ignore[override]
+        return set(it)  # the result of &, |, - … is a plain set
+
+    def __repr__(self) -> str:
+        return f"Actions({len(self.parts)} policies, {len(self.denied)} denied)"
 
 
 def allows_star_on_star(raw: Any) -> bool:

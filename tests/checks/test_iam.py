@@ -280,3 +280,23 @@ def test_iam11_access_analyzer_per_region():
     w = good_iam_world()
     findings = run("BP-IAM-11", w, regions=["eu-west-1", "us-east-1"])
     assert {(f.region, f.status) for f in findings} == {("eu-west-1", "PASS"), ("us-east-1", "FAIL")}
+
+
+def test_principals_holding_the_same_policies_share_their_actions():
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"] = details(
+        users=[iam_user("a", groups=["devs"]), iam_user("b", groups=["devs"]), iam_user("c", groups=["devs", "ops"])],
+        groups=[
+            iam_group("devs", inline={"p": allow("lambda:*")}),
+            iam_group("ops", inline={"p": allow("ec2:*"), "no-iam": {"Statement": [deny_iam()]}}),
+        ],
+    )
+    perms = {p["principal"]: p["actions"] for p in Inventory(snapshot(w)).iam.principal_permissions.to_dict("records")}
+    assert perms["a"] is perms["b"] is perms["devs"]  # one object for one combination of policies
+    assert "lambda:InvokeFunction" in perms["c"] and "ec2:RunInstances" in perms["c"]
+    assert {"lambda:InvokeFunction", "s3:GetObject"} & perms["a"] == {"lambda:InvokeFunction"}
+    assert len(perms["a"]) == len(set(perms["a"])) > 50
+
+
+def deny_iam() -> dict:
+    return {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}

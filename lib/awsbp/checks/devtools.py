@@ -6,6 +6,7 @@ the same ``inventory.devtools.secret_detections`` frame.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
@@ -173,7 +174,7 @@ def user_data_secrets(inv: Inventory, settings: Settings) -> list[Finding]:
     return out
 
 
-def _write_actions(actions: set[str]) -> set[str]:
+def _write_actions(actions: AbstractSet[str]) -> set[str]:
     """IAM actions of access level Write or Permissions management (what makes a role an administrator)."""
     return {a for a in actions if a.lower().startswith("iam:") and access_level(a) in IAM_WRITE}
 

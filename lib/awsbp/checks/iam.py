@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
@@ -454,7 +455,7 @@ def no_https_git_credentials(inv: Inventory, settings: Settings) -> list[Finding
     return out
 
 
-def iam_admin_actions(actions: set[str]) -> set[str]:
+def iam_admin_actions(actions: AbstractSet[str]) -> set[str]:
     """IAM actions of access level Permissions management: what makes a principal an IAM administrator."""
     return {a for a in actions if a.lower().startswith("iam:") and access_level(a) == PERMISSIONS_MANAGEMENT}
 
