@@ -153,14 +153,6 @@ def test_security_hub_export_names_the_partition(other_partition, tmp_path):
         assert not arn.startswith("arn:") or arn.startswith(f"arn:{partition}:"), arn
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lib/awsbp/findings.py to_asff() places findings of region 'global' (all IAM findings) in "
-    "product_region='us-east-1', and write_asff() / runner.write_exports() never pass another: in GovCloud and "
-    "China the export names a region outside the partition (arn:aws-us-gov:securityhub:us-east-1:…), which "
-    "BatchImportFindings rejects. Fix: write_exports passes a region of the snapshot's partition, e.g. the first "
-    "assessed region (snapshot.regions[0]) or the session's default region.",
-)
 def test_security_hub_export_places_global_findings_in_a_region_of_the_partition(other_partition, tmp_path):
     _, region, snapshot, findings = other_partition
     exported = harness.asff_export(findings, snapshot, tmp_path)
