@@ -160,8 +160,86 @@ def test_iam06_trust_policies():
     ]
     findings = run("BP-IAM-06", w)
     assert set(by(findings, "FAIL")) == {"anyone:trusts_anyone", "star:trusts_anyone"}
-    assert by(findings, "REVIEW")["vendor:cross_account_no_condition"].evidence["accounts"] == "111111111111"
-    assert by(findings, "PASS")["people:cross_account_guarded"].evidence["conditions"] == "aws:multifactorauthpresent"
+    assert by(findings, "REVIEW")["vendor:cross_account_no_condition"].evidence["accounts"] == ["111111111111"]
+    assert by(findings, "PASS")["people:cross_account_guarded"].evidence["conditions"] == [
+        "Bool aws:MultiFactorAuthPresent = true"
+    ]
+
+
+PARTNER = "arn:aws:iam::111111111111:root"
+
+
+@pytest.mark.parametrize(
+    ("condition", "guarded"),
+    [
+        ({"StringEquals": {"sts:ExternalId": "7f3c-partner"}}, True),
+        ({"StringEquals": {"sts:ExternalId": ["7f3c", "9a1b"]}}, True),
+        ({"ForAnyValue:StringEquals": {"sts:ExternalId": "7f3c"}}, True),
+        ({"Bool": {"aws:MultiFactorAuthPresent": "true"}}, True),
+        ({"Bool": {"aws:MultiFactorAuthPresent": True}}, True),
+        ({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}, True),
+        ({"Bool": {"aws:MultiFactorAuthPresent": "false"}}, False),
+        ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, False),
+        ({"Null": {"sts:ExternalId": "false"}}, False),
+        ({"Null": {"aws:MultiFactorAuthPresent": "false"}}, False),
+        ({"StringEqualsIfExists": {"sts:ExternalId": "7f3c"}}, False),
+        ({"StringLike": {"sts:ExternalId": "*"}}, False),
+        ({"StringNotEquals": {"sts:ExternalId": "x"}}, False),
+        ({"ForAllValues:StringEquals": {"sts:ExternalId": "7f3c"}}, False),
+        ({"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}, False),
+        ({"Bool": {"aws:SecureTransport": "true"}}, False),
+    ],
+)
+def test_iam06_a_condition_guards_by_its_operator_and_value_not_its_key(condition, guarded):
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"][0]["RoleDetailList"].append(
+        iam_role("supplier", trust({"AWS": PARTNER}, condition))
+    )
+    (found,) = [f for f in run("BP-IAM-06", w) if f.resource_id == "supplier"]
+    assert (found.status, found.reason) == (
+        ("PASS", "cross_account_guarded") if guarded else ("REVIEW", "cross_account_no_condition")
+    )
+    if not guarded:
+        assert found.evidence["accounts"] == ["111111111111"]
+        assert found.evidence["ignored"]  # the conditions there are, and why they do not count
+
+
+GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+OKTA = f"arn:aws:iam::{ACCOUNT}:saml-provider/Okta"
+
+
+def federated(provider: str, condition: dict | None = None) -> dict:
+    doc = trust({"Federated": provider}, condition)
+    doc["Statement"][0]["Action"] = "sts:AssumeRoleWithSAML" if "saml" in provider else "sts:AssumeRoleWithWebIdentity"
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("provider", "condition", "guarded"),
+    [
+        (GITHUB, None, False),
+        (GITHUB, {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}, False),
+        (GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}, False),
+        (
+            GITHUB,
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:example/app:ref:refs/heads/main"}},
+            True,
+        ),
+        (GITHUB, {"StringLikeIfExists": {"token.actions.githubusercontent.com:sub": "repo:example/app:*"}}, False),
+        ("accounts.google.com", {"StringEquals": {"accounts.google.com:aud": "1234.apps.googleusercontent.com"}}, True),
+        (OKTA, None, False),
+        (OKTA, {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}, True),
+    ],
+)
+def test_iam06_identity_providers_need_a_subject_or_audience_that_narrows(provider, condition, guarded):
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"][0]["RoleDetailList"].append(iam_role("ci", federated(provider, condition)))
+    (found,) = [f for f in run("BP-IAM-06", w) if f.resource_id == "ci"]
+    if guarded:
+        assert (found.status, found.reason) == ("PASS", "federated_guarded")
+    else:
+        assert (found.status, found.severity, found.reason) == ("FAIL", "high", "federated_no_condition")
+        assert found.evidence["providers"] == [provider.rsplit("/", 1)[-1]]
 
 
 def test_iam06_same_person_in_several_accounts():

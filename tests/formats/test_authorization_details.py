@@ -140,6 +140,10 @@ def test_trust_policies_with_lists_and_conditions(shop_findings):
     assert found[("partner-audit", "cross_account_guarded")] == PASS
     assert found[("public-role", "trusts_anyone")] == FAIL
     assert ("AWSServiceRoleForSupport", "no_external_trust") not in found  # service-linked roles are skipped
-    assert only(shop_findings, "BP-IAM-06", "vendor-support", "cross_account_no_condition").evidence["accounts"] == (
+    assert only(shop_findings, "BP-IAM-06", "vendor-support", "cross_account_no_condition").evidence["accounts"] == [
         "999988887777"
-    )
+    ]
+    # a condition counts by what it demands: MFA "false" does not guard, GitHub's shared audience alone does not
+    assert found[("partner-people", "cross_account_no_condition")] == REVIEW
+    assert found[("github-deploy", "federated_no_condition")] == FAIL
+    assert found[("github-docs", "federated_guarded")] == PASS

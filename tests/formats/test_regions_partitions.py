@@ -136,7 +136,7 @@ def test_trust_secret_references_and_pipeline_roles_in_every_partition(other_par
     _, _, _, findings = other_partition
     iam06 = verdicts(findings, "BP-IAM-06")
     assert iam06[("partner", "cross_account_no_condition")] == "REVIEW"
-    assert next(f for f in findings if f.reason == "cross_account_no_condition").evidence["accounts"] == PARTNER
+    assert next(f for f in findings if f.reason == "cross_account_no_condition").evidence["accounts"] == [PARTNER]
     dev01 = [f for f in findings if f.check_id == "BP-DEV-01"]
     assert [(f.reason, f.evidence["references"]) for f in dev01] == [("no_secrets_in_env", 1)]
     assert verdicts(findings, "BP-DEV-04") == {("app-admin", "pipeline_role_admin"): "FAIL"}

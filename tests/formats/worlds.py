@@ -215,6 +215,16 @@ def shop_policies() -> list[dict]:
     ]
 
 
+GITHUB_OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+
+
+def web_identity(provider: str, condition: dict) -> dict:
+    """A trust policy for an OIDC provider's tokens (AssumeRoleWithWebIdentity)."""
+    doc = trust_document({"Federated": provider}, condition)
+    doc["Statement"][0]["Action"] = "sts:AssumeRoleWithWebIdentity"
+    return doc
+
+
 def shop_details(account: str = ACCOUNT) -> dict:
     everything = document(statement("Allow", "*"))
     only_s3 = document(statement("Deny", not_action="s3:*", resource="*"))  # unconditional: everything but S3
@@ -257,6 +267,30 @@ def shop_details(account: str = ACCOUNT) -> dict:
                 trust_document({"AWS": [f"arn:aws:iam::{PARTNER}:role/support", PARTNER]}),
             ),
             role_detail("public-role", trust_document({"AWS": "*"})),
+            role_detail(  # people of the partner: the MFA condition is written the wrong way round
+                "partner-people",
+                trust_document(
+                    {"AWS": f"arn:aws:iam::{PARTNER}:root"}, {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
+                ),
+            ),
+            role_detail(  # CI: GitHub Actions' audience alone, which every repository on GitHub presents
+                "github-deploy",
+                web_identity(
+                    GITHUB_OIDC, {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}
+                ),
+            ),
+            role_detail(
+                "github-docs",
+                web_identity(
+                    GITHUB_OIDC,
+                    {
+                        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                        "StringLike": {
+                            "token.actions.githubusercontent.com:sub": "repo:example/docs:ref:refs/heads/main"
+                        },
+                    },
+                ),
+            ),
             role_detail(
                 "AWSServiceRoleForSupport",
                 trust_document({"Service": "support.amazonaws.com"}),

@@ -14,7 +14,8 @@ ISO dates, setting keys, lists of these):
   (\d+)$`` → ``「\1」の \2 行目``); the first pattern that matches wins;
 * ``- `key`: 「{}」`` is the form of every other value of the key (a name set off as the language does it);
 * a list is each item in that way, joined as the language joins them (``「a」、「b」``), the first
-  :data:`LIST_SHOWN` items and then how many more (``ほか 3 件``);
+  :data:`LIST_SHOWN` items and then how many more (``ほか 3 件``); ``- `key[]`: （…: {}）`` is the form of the
+  whole list, which then reads as nothing when the list is empty (otherwise an empty list is the word for none);
 * an ISO date (``2026-11-30``) is written as the language writes dates (``2026年11月30日``, ``30 Nov 2026``);
   ``True``/``False`` are on/off and ``"never"`` the language's word for it, unless the words say otherwise.
 """
@@ -43,12 +44,13 @@ SECTIONS = {
 CHECK_HEADING = re.compile(r"^## (BP-[A-Z]+-\d+)\s+(.+)$")
 MESSAGE_LINE = re.compile(r"^- `([a-z0-9_]+)`:\s*(.+)$")
 WORDS_HEADING = {"en": "## Words", "ja": "## 用語"}
-WORD_LINE = re.compile(r"^- `([a-z0-9_]+)(?:([=~])([^`]*))?`:\s*(.*)$")
+WORD_LINE = re.compile(r"^- `([a-z0-9_]+(?:\[\])?)(?:([=~])([^`]*))?`: ?(.*)$")  # a 2nd space after ':' is kept
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 LIST_SHOWN = 5
 """Items of a list shown in a message; the rest are counted (the evidence keeps them all)."""
 LIST_SEPARATOR = {"ja": "、", "en": ", "}
 MORE = {"ja": "ほか {n} 件", "en": "and {n} more"}
+NONE = {"ja": "なし", "en": "none"}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -123,7 +125,7 @@ def parse_domain(domain: str, lang: str, text: str) -> DomainText:
             current, part, in_words = None, None, True
             continue
         if in_words:
-            m = WORD_LINE.match(line.strip())
+            m = WORD_LINE.match(line.rstrip())
             if m:
                 key, kind, value, word = m.groups()
                 if kind is None:
@@ -231,11 +233,14 @@ class Catalog:
     def value(self, domain: DomainText, key: str, value: Any) -> str:
         """One evidence value as this language writes it (rules in the module docstring)."""
         if isinstance(value, list | tuple):
+            whole = domain.forms.get(f"{key}[]")
+            if not value:
+                return "" if whole else NONE[self.lang]
             items = [self.value(domain, key, item) for item in value]
             shown = LIST_SEPARATOR[self.lang].join(items[:LIST_SHOWN])
             if len(items) > LIST_SHOWN:
                 shown += " " + MORE[self.lang].format(n=len(items) - LIST_SHOWN)
-            return shown
+            return whole.replace("{}", shown) if whole else shown
         if isinstance(value, bool):
             word = domain.words.get((key, str(value).lower()))
             return word if word is not None else self.ui("value_on" if value else "value_off")

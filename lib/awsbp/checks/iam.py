@@ -14,7 +14,14 @@ from awsbp.checks.spec import CheckSpec, Reason
 from awsbp.findings import Finding, Severity, Status
 from awsbp.inventory import AWS_KEY, ROOT_USER, Inventory
 from awsbp.params import Settings
-from awsbp.policy import PERMISSIONS_MANAGEMENT, access_level, allows_star_on_star, expand, trusted_principals
+from awsbp.policy import (
+    PERMISSIONS_MANAGEMENT,
+    Condition,
+    access_level,
+    allows_star_on_star,
+    expand,
+    trusted_principals,
+)
 
 FAIL, PASS, REVIEW, NOT_ASSESSED = Status.FAIL, Status.PASS, Status.REVIEW, Status.NOT_ASSESSED
 CRIT, HIGH, MED, LOW, INFO = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFORMATIONAL)
@@ -112,8 +119,10 @@ IAM_06 = CheckSpec(
     article="iam.switch_role",
     reasons={
         "trusts_anyone": Reason(FAIL, CRIT),
+        "federated_no_condition": Reason(FAIL, HIGH),
         "same_person_multiple_accounts": Reason(FAIL, MED),
         "cross_account_no_condition": Reason(REVIEW, MED),
+        "federated_guarded": Reason(PASS, HIGH),
         "cross_account_guarded": Reason(PASS, MED),
         "no_external_trust": Reason(PASS, MED),
     },
@@ -376,7 +385,9 @@ def access_keys(inv: Inventory, settings: Settings) -> list[Finding]:
 
 @IAM_06.rule
 def switch_role(inv: Inventory, settings: Settings) -> list[Finding]:
-    """Roles trusting other accounts are guarded by ExternalId or MFA; nothing trusts everyone."""
+    """Roles trusting other accounts are guarded by a condition that narrows the trust (an ExternalId that must
+    match, MFA that must have been used); roles trusting an identity provider (OIDC, SAML) by a subject or audience
+    that must match; nothing trusts everyone. A condition counts by its operator and value, not its key alone."""
     out = []
     for r in inv.iam.iam_roles.to_dict("records"):
         if r["path"].startswith("/aws-service-role/"):
@@ -385,23 +396,61 @@ def switch_role(inv: Inventory, settings: Settings) -> list[Finding]:
         where = (G, "iam_role", r["role"])
         principals = trusted_principals(r["trust"])
         anyone = [p for p in principals if p.account == "*"]
-        foreign = [p for p in principals if p.account not in ("", "*", inv.account_id)]
         if anyone:
-            out.append(IAM_06.finding("trusts_anyone", *where, **base, principal=anyone[0].kind + ": *"))
-        elif foreign:
-            accounts = ", ".join(sorted({p.account for p in foreign}))
-            guards = set.intersection(*(set(p.condition_keys) for p in foreign))
-            guarded = sorted(guards & {"sts:externalid", "aws:multifactorauthpresent", "aws:multifactorauthage"})
-            if guarded:
-                conditions = ", ".join(guarded)
+            out.append(IAM_06.finding("trusts_anyone", *where, **base, principal=f"{anyone[0].kind}: *"))
+            continue
+        federated = [p for p in principals if p.kind == "Federated"]
+        foreign = [p for p in principals if p.account not in ("", "*", inv.account_id)]
+        if federated:
+            providers = sorted({_provider_name(p.value) for p in federated})
+            if open_ := [p for p in federated if not p.guards]:
                 out.append(
-                    IAM_06.finding("cross_account_guarded", *where, **base, accounts=accounts, conditions=conditions)
+                    IAM_06.finding(
+                        "federated_no_condition",
+                        *where,
+                        **base,
+                        providers=sorted({_provider_name(p.value) for p in open_}),
+                        ignored=_conditions(c for p in open_ for c in p.conditions),
+                    )
                 )
             else:
-                out.append(IAM_06.finding("cross_account_no_condition", *where, **base, accounts=accounts))
-        else:
+                guards = _conditions(c for p in federated for c in p.guards)
+                out.append(IAM_06.finding("federated_guarded", *where, **base, providers=providers, conditions=guards))
+        if foreign:
+            if unguarded := [p for p in foreign if not p.guards]:
+                out.append(
+                    IAM_06.finding(
+                        "cross_account_no_condition",
+                        *where,
+                        **base,
+                        accounts=sorted({p.account for p in unguarded}),
+                        ignored=_conditions(c for p in unguarded for c in p.conditions),
+                    )
+                )
+            else:
+                accounts = sorted({p.account for p in foreign})
+                guards = _conditions(c for p in foreign for c in p.guards)
+                out.append(
+                    IAM_06.finding("cross_account_guarded", *where, **base, accounts=accounts, conditions=guards)
+                )
+        if not federated and not foreign:
             out.append(IAM_06.finding("no_external_trust", *where, **base))
     return out
+
+
+def _provider_name(value: str) -> str:
+    """``arn:<partition>:iam::1:oidc-provider/token.actions.githubusercontent.com`` →
+    ``token.actions.githubusercontent.com``;
+    ``…:saml-provider/Okta`` → ``Okta``; a public provider (``accounts.google.com``) as it is."""
+    for marker in (":oidc-provider/", ":saml-provider/"):
+        if marker in value:
+            return value.split(marker, 1)[1]
+    return value
+
+
+def _conditions(found: Iterable[Condition]) -> list[str]:
+    """Conditions as written (``StringEquals sts:ExternalId = 7f3c``), once each, in order."""
+    return list(dict.fromkeys(str(c) for c in found))
 
 
 def person_key(user_name: str) -> str:
