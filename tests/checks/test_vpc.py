@@ -116,8 +116,9 @@ def test_vpc02_ssh_open_to_world_is_critical_and_lb_443_passes():
         "critical",
         "sgr-ssh",
         "22/tcp",
-        "web-1",
+        ["web-1"],
     )
+    assert (fail.evidence["admin_ports"], fail.evidence["severity_because"]) == ([22], ["admin_port"])
     assert set(by(findings, "PASS")) == {"alb:internet_lb_public_port", "db:no_world_ingress"}
 
 
@@ -127,6 +128,7 @@ def test_vpc02_world_on_lb_non_public_port_fails_high_and_dev_raises():
     with_(w, "ec2.DescribeSecurityGroupRules", rule("sg-alb", "sgr-8080", cidr="0.0.0.0/0", port=8080))
     fail = by(run("BP-VPC-02", w), "FAIL")["alb:world_open"]
     assert fail.severity == "critical"  # high, raised one step in dev
+    assert fail.evidence["severity_because"] == ["dev_environment"]
     w["ec2.DescribeVpcs"] = [vpc("vpc-prod", "10.0.0.0/16", "prod", env="prod")]
     assert by(run("BP-VPC-02", w), "FAIL")["alb:world_open"].severity == "high"
 
@@ -145,6 +147,40 @@ def test_vpc02_internal_lb_and_unattached_group():
 def test_vpc02_my_ip_slash32_is_fine():
     w = with_(good_world(), "ec2.DescribeSecurityGroupRules", rule("sg-web", "sgr-me", cidr="203.0.113.7/32", port=22))
     assert not by(run("BP-VPC-02", w), "FAIL")
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        ["0.0.0.0/1", "128.0.0.0/1"],  # the internet in two halves
+        ["::/1", "8000::/1"],
+        ["3.0.0.0/8"],  # a public /8: sixteen million strangers
+        ["2001:db8::/32"],  # a whole provider's IPv6 allocation
+        ["3.0.0.0/9", "3.128.0.0/9"],  # a /8 only together
+    ],
+)
+def test_vpc02_judges_the_address_space_a_port_is_open_to(sources):
+    rules = [rule("sg-web", f"sgr-{i}", cidr=c, port=22) for i, c in enumerate(sources)]
+    findings = run("BP-VPC-02", with_(good_world(), "ec2.DescribeSecurityGroupRules", *rules))
+    fails = [f for f in findings if f.reason == "world_open"]
+    assert {f.resource_id for f in fails} == {f"sgr-{i}" for i in range(len(sources))}
+    assert {f.severity for f in fails} == {"critical"}
+    assert "web:no_world_ingress" not in by(findings, "PASS")
+
+
+def test_vpc02_sources_that_cover_the_internet_only_on_some_ports():
+    rules = [
+        rule("sg-web", "sgr-low", cidr="3.0.0.0/9", port=0, to=1000),
+        rule("sg-web", "sgr-high", cidr="3.128.0.0/9", port=443, to=8080),
+        rule("sg-web", "sgr-small", cidr="198.51.100.0/24", port=443),  # a partner's range: not the internet
+        rule("sg-web", "sgr-priv", cidr="10.0.0.0/8", port=0, to=65535),  # private: BP-VPC-03's
+    ]
+    found = run("BP-VPC-02", with_(good_world(), "ec2.DescribeSecurityGroupRules", *rules))
+    fails = {f.resource_id: f for f in found if f.status == "FAIL"}
+    assert set(fails) == {"sgr-low", "sgr-high"}
+    assert fails["sgr-low"].evidence["open_to"] == ["3.0.0.0/8"]
+    assert fails["sgr-low"].evidence["together_with"] == ["sgr-high"]
+    assert fails["sgr-low"].severity == "high"  # 443-1000: no admin port open to the internet
 
 
 # --- BP-VPC-03 -----------------------------------------------------------------------------------
@@ -179,7 +215,21 @@ def test_vpc04_public_instance_fails_bastion_reviewed_or_failed():
     assert "bastion-1:bastion" in by(findings, "REVIEW")
     assert "web-1:private_instance" in by(findings, "PASS")
     with_(w, "ec2.DescribeSecurityGroupRules", rule("sg-bas", "sgr-bas", cidr="0.0.0.0/0", port=22))
-    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["ports"] == "22/tcp"
+    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["ports"] == [22]
+
+
+def test_vpc04_bastion_open_to_the_internet_in_halves_fails():
+    w = good_world()
+    with_(w, "ec2.DescribeSecurityGroups", sg("sg-bas", "vpc-prod", "bastion"))
+    bastion = instance("i-bas", "vpc-prod", "subnet-pub", ["sg-bas"], "bastion-1", Role="bastion")
+    with_(w, "ec2.DescribeInstances", bastion)
+    with_(
+        w,
+        "ec2.DescribeSecurityGroupRules",
+        rule("sg-bas", "sgr-a", cidr="0.0.0.0/1", port=3389),
+        rule("sg-bas", "sgr-b", cidr="128.0.0.0/1", port=3389),
+    )
+    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["ports"] == [3389]
 
 
 def test_vpc04_public_ip_in_private_subnet_fails_and_no_nat_reviewed():

@@ -9,7 +9,7 @@ import pandas as pd
 
 from awsbp.checks.spec import CheckSpec, Reason
 from awsbp.findings import Finding, Severity, Status
-from awsbp.inventory import WORLD, Inventory, cidr_overlaps, is_private_cidr, rule_ports
+from awsbp.inventory import ALL_PORTS, WORLD, Inventory, cidr_overlaps, is_private_cidr
 from awsbp.params import Settings
 
 FAIL, PASS, REVIEW, NOT_ASSESSED = Status.FAIL, Status.PASS, Status.REVIEW, Status.NOT_ASSESSED
@@ -167,6 +167,11 @@ def _opens_any(ports: tuple[int, int] | None, wanted: list[int]) -> bool:
     return ports is not None and any(ports[0] <= p <= ports[1] for p in wanted)
 
 
+def _opened(ranges: list[tuple[int, int] | None], wanted: list[int]) -> list[int]:
+    """Which of ``wanted`` ports the ranges open: ``_opened([(20, 25)], [22, 3389]) -> [22]``."""
+    return [p for p in wanted if any(_opens_any(r, [p]) for r in ranges)]
+
+
 def _within(ports: tuple[int, int] | None, allowed: list[int]) -> bool:
     if ports is None or ports[1] - ports[0] > len(allowed):
         return False
@@ -174,8 +179,9 @@ def _within(ports: tuple[int, int] | None, allowed: list[int]) -> bool:
 
 
 def _world_ingress(inv: Inventory) -> pd.DataFrame:
-    rules = inv.network.sg_rules
-    return rules[~rules["is_egress"] & rules["cidr"].isin(WORLD)]
+    """Ingress rules that open a port to the internet, judged by address space (``inventory.network.world_ingress``):
+    BP-VPC-02 and BP-VPC-04's bastion test read the same rows."""
+    return inv.network.world_ingress
 
 
 @VPC_01.rule
@@ -218,7 +224,8 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
 
 @VPC_02.rule
 def no_world_ingress(inv: Inventory, settings: Settings) -> list[Finding]:
-    """World-open ingress is only for internet-facing load balancers on public ports."""
+    """World-open ingress is only for internet-facing load balancers on public ports. A rule is world-open when the
+    address space its port is open to is the internet or a large part of it (one rule or several together)."""
     out = []
     world = _by_group(_world_ingress(inv))
     usage = _by_group(inv.network.sg_usage)
@@ -226,23 +233,43 @@ def no_world_ingress(inv: Inventory, settings: Settings) -> list[Finding]:
         gid, region, env = sg["group_id"], sg["region"], sg["environment"]
         base = {"name": sg["name"], "environment": env, "group_id": gid, "group_name": sg["name"]}
         rules, users = world.get(gid, []), usage.get(gid, [])
-        used_by = _join(u["name"] for u in users)
+        used_by = [u["name"] for u in users]
         if not rules:
             out.append(VPC_02.finding("no_world_ingress", region, "security_group", gid, **base))
             continue
         for rule in rules:
-            ports = rule_ports(rule["protocol"], rule["from_port"], rule["to_port"])
-            common = {**base, "source": rule["cidr"], "ports": rule["ports"]}
-            where = (region, "security_group_rule", rule["rule_id"] or f"{gid}:{rule['cidr']}:{rule['ports']}")
+            ranges = list(rule["world_ranges"])
+            common = {
+                **base,
+                "source": rule["cidr"],
+                "ports": rule["ports"],
+                "open_to": list(rule["open_to"]),
+                "together_with": list(rule["together_with"]),
+            }
+            where = (region, "security_group_rule", rule["key"])
             if not users:
                 out.append(VPC_02.finding("world_open_unattached", *where, **common))
-            elif all(u["is_internet_lb"] for u in users) and _within(ports, settings.public_ports):
+            elif all(u["is_internet_lb"] for u in users) and all(_within(r, settings.public_ports) for r in ranges):
                 out.append(VPC_02.finding("internet_lb_public_port", *where, **common, used_by=used_by))
             else:
-                severity = CRIT if _opens_any(ports, settings.admin_ports) or rule["ports"] == "all" else HIGH
+                every_port = rule["ports"] == ALL_PORTS or any(r == (0, 65535) for r in ranges)
+                admin = _opened(ranges, settings.admin_ports)
+                severity = CRIT if admin or every_port else HIGH
+                because = ["every_port" if every_port else "admin_port"] if severity == CRIT else []
                 if env == "dev":
                     severity = severity.raised()
-                out.append(VPC_02.finding("world_open", *where, severity=severity, **common, used_by=used_by))
+                    because.append("dev_environment")
+                out.append(
+                    VPC_02.finding(
+                        "world_open",
+                        *where,
+                        severity=severity,
+                        **common,
+                        used_by=used_by,
+                        admin_ports=admin,
+                        severity_because=because,
+                    )
+                )
     return out
 
 
@@ -345,14 +372,10 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
         if i["is_bastion"]:
             open_rules = world[world["group_id"].isin(i["group_ids"])]
             exposed = sorted(
-                {
-                    r["ports"]
-                    for r in open_rules.to_dict("records")
-                    if _opens_any(rule_ports(r["protocol"], r["from_port"], r["to_port"]), remote_ports)
-                }
+                {p for r in open_rules.to_dict("records") for p in _opened(list(r["world_ranges"]), remote_ports)}
             )
             if exposed:
-                out.append(VPC_04.finding("bastion_world_admin", region, "instance", iid, **base, ports=_join(exposed)))
+                out.append(VPC_04.finding("bastion_world_admin", region, "instance", iid, **base, ports=exposed))
             else:
                 out.append(VPC_04.finding("bastion", region, "instance", iid, **base))
         elif public:
