@@ -11,6 +11,7 @@ from awsbp.inventory import Inventory
 from awsbp.params import Settings
 from factory import (
     OLD,
+    REGION,
     good_devtools_world,
     hit,
     iam_role,
@@ -221,6 +222,43 @@ def test_dev05_scan_and_mutability_and_registry_rules():
     assert set(fails) == {"legacy:no_scan_on_push", "legacy:mutable_tags"}
     assert (fails["legacy:no_scan_on_push"].severity, fails["legacy:mutable_tags"].severity) == ("medium", "low")
     assert "app-ruled:scanned_and_immutable" in by(findings, "PASS")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [
+        ("prod-*", "prod-api", True),
+        ("*", "anything", True),
+        ("*-api", "orders-api", True),
+        ("a*b*c", "abc", True),
+        ("a*b*c", "acb", False),
+        ("app.v1", "appxv1", False),  # a dot is a dot, not any character
+        ("app.v1", "app.v1", True),
+        ("web", "web-2", False),
+        ("ab*ba", "aba", False),  # the pieces may not overlap
+        ("[a-z]*", "x", False),  # no character classes either
+    ],
+)
+def test_ecr_filters_use_aws_wildcards_only(pattern, name, matches):
+    w = good_devtools_world()
+    w["ecr.GetRegistryScanningConfiguration"] = [registry_rule(pattern)]
+    assert Inventory(snapshot(w)).devtools.registry_scans_on_push(REGION, name) is matches
+
+
+def test_ecr_filter_matching_takes_linear_time_on_a_crafted_filter():
+    import time
+
+    w = good_devtools_world()
+    w["ecr.GetRegistryScanningConfiguration"] = [registry_rule("a*" * 40 + "b")]
+    devtools = Inventory(snapshot(w)).devtools
+    started = time.perf_counter()
+    assert devtools.registry_scans_on_push(REGION, "a" * 256) is False
+    assert time.perf_counter() - started < 0.5
+
+
+def registry_rule(pattern: str) -> dict:
+    rule = {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": pattern, "filterType": "WILDCARD"}]}
+    return {"scanningConfiguration": {"scanType": "ENHANCED", "rules": [rule]}}
 
 
 def test_dev06_rotation_and_unused_secret():

@@ -22,6 +22,29 @@ from awsbp.inventory.source import Source, parse_time
 NAME_PATTERN = "Secret-like name"
 
 
+def wildcard_match(pattern: str, name: str) -> bool:
+    """Whether a repository name matches an ECR filter of type WILDCARD, where ``*`` (and only ``*``) stands for any
+    characters: ``prod-*`` matches ``prod-api``; ``app.v1`` matches only itself (a dot is a dot). Linear in the name
+    for every pattern (split on ``*``, then find each piece in order: no regular expression, no backtracking).
+
+    >>> wildcard_match("prod-*", "prod-api"), wildcard_match("app.v1", "appxv1"), wildcard_match("*-api-*", "a-api-b")
+    (True, False, True)
+    """
+    pieces = pattern.split("*")
+    if len(pieces) == 1:
+        return name == pattern
+    head, tail = pieces[0], pieces[-1]
+    if len(head) + len(tail) > len(name) or not name.startswith(head) or not name.endswith(tail):
+        return False
+    position, end = len(head), len(name) - len(tail)
+    for piece in pieces[1:-1]:
+        found = name.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
+
+
 class DevtoolsFrames:
     """Build projects, pipelines, user data, images, secrets, and every secret detection in one frame."""
 
@@ -112,7 +135,7 @@ class DevtoolsFrames:
                 if rule.get("scanFrequency") not in ("SCAN_ON_PUSH", "CONTINUOUS_SCAN"):
                     continue
                 for f in rule.get("repositoryFilters", []):
-                    if re.fullmatch(f.get("filter", "").replace("*", ".*"), repository):
+                    if wildcard_match(f.get("filter", ""), repository):
                         return True
         return False
 
