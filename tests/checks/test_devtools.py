@@ -10,8 +10,10 @@ from awsbp.findings import Finding
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
 from factory import (
+    ACCOUNT,
     OLD,
     REGION,
+    allow,
     good_devtools_world,
     hit,
     iam_role,
@@ -185,7 +187,7 @@ def test_dev04_admin_build_role_and_unknown_role():
     details["Policies"].append(managed(admin, {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
     w["codebuild.BatchGetProjects"] += [project("admin-build", "build-admin"), project("ghost", "deleted-role")]
     findings = run("BP-DEV-04", w)
-    assert by(findings, "FAIL")["build-admin:pipeline_role_admin"].evidence["used_by"] == "codebuild:admin-build"
+    assert by(findings, "FAIL")["build-admin:pipeline_role_admin"].evidence["used_by"] == ["codebuild:admin-build"]
     assert set(by(findings, "NOT_ASSESSED")) == {"deleted-role:role_unknown"}
     assert {"app-lambda:pipeline_role_scoped", "pipeline-role:pipeline_role_scoped"} <= set(by(findings, "PASS"))
 
@@ -274,7 +276,7 @@ def test_dev07_prod_and_dev_in_one_account():
     w["ec2.DescribeInstances"].append(instance("i-dev", "vpc-prod", "subnet-app", [], "dev-1", Environment="dev"))
     review = run("BP-DEV-07", w)
     assert [(f.status, f.reason) for f in review] == [("REVIEW", "prod_and_dev_together")]
-    assert review[0].evidence["dev_workloads"] == "dev-1"
+    assert review[0].evidence["dev_workloads"] == ["dev-1"]
 
 
 def test_iam04_reports_the_same_key_detections_once_per_resource():
@@ -295,3 +297,16 @@ def test_iam04_reports_the_same_key_detections_once_per_resource():
         "resource": "keys",
         "where": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
     }
+
+
+def test_dev04_names_the_policy_that_grants_iam_write():
+    w = good_devtools_world()
+    details = w["iam.GetAccountAuthorizationDetails"][0]
+    writer = f"arn:aws:iam::{ACCOUNT}:policy/iam-writer"
+    role = iam_role("build-mixed", trust({"Service": "codebuild.amazonaws.com"}), [writer])
+    role["RolePolicyList"] = [{"PolicyName": "scoped", "PolicyDocument": allow("s3:GetObject")}]
+    details["RoleDetailList"].append(role)
+    details["Policies"].append(managed(writer, allow("iam:CreateUser", "iam:PutRolePolicy")))
+    w["codebuild.BatchGetProjects"].append(project("mixed", "build-mixed"))
+    fail = by(run("BP-DEV-04", w), "FAIL")["build-mixed:pipeline_role_admin"]
+    assert (fail.evidence["policies"], fail.evidence["count"]) == (["iam-writer"], 2)

@@ -93,8 +93,8 @@ def test_iam02_missing_and_weak_policy():
     ]
     weak = {f.evidence["setting"]: f.evidence for f in run("BP-IAM-02", w)}
     assert weak == {
-        "minimum_length": {"setting": "minimum_length", "actual": 8, "expected": 14},
-        "require_symbols": {"setting": "require_symbols", "actual": False, "expected": True},
+        "minimum_length": {"setting": "minimum_length", "actual": 8, "expected": 14, "unit": "characters"},
+        "require_symbols": {"setting": "require_symbols", "actual": False, "expected": True, "unit": ""},
     }
     strict = Settings.model_validate({"password_policy": {"max_age_days": 90}})
     assert "max_age_days" in {f.evidence.get("setting") for f in run("BP-IAM-02", good_iam_world(), strict)}
@@ -117,7 +117,11 @@ def test_iam04_instances_without_role_or_with_imdsv1_and_service_users():
     findings = run("BP-IAM-04", w)
     assert set(by(findings, "FAIL")) == {"i-norole:instance_without_role", "i-v1:imdsv1_with_role"}
     review = by(findings, "REVIEW")["svc:service_user"]
-    assert review.evidence["key_age_days"] == 322 and review.evidence["last_service"] == "s3"
+    assert (
+        review.evidence["key_count"] == 1
+        and review.evidence["key_age_days"] == 322
+        and review.evidence["last_services"] == ["s3"]
+    )
 
 
 def test_iam05_two_keys_old_key_unused_key():
@@ -378,3 +382,34 @@ def test_principals_holding_the_same_policies_share_their_actions():
 
 def deny_iam() -> dict:
     return {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}
+
+
+def test_iam08_names_the_policies_that_grant_each_right():
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"] = details(
+        users=[
+            iam_user("lead", groups=["admins"], inline={"ship": allow("lambda:UpdateFunctionCode", "s3:GetObject")})
+        ],
+        groups=[iam_group("admins", attached=[f"arn:aws:iam::{ACCOUNT}:policy/iam-admin"])],
+        policies=[managed(f"arn:aws:iam::{ACCOUNT}:policy/iam-admin", allow("iam:Attach*", "iam:Get*"))],
+    )
+    fail = by(run("BP-IAM-08", w), "FAIL")["lead:admin_and_developer"]
+    assert fail.evidence["iam_policies"] == ["iam-admin via admins"]  # held through the group
+    assert fail.evidence["developer_policies"] == ["ship (inline)"]
+    assert fail.evidence["iam_count"] >= 3 and fail.evidence["developer_count"] == 1
+
+
+def test_iam05_names_each_key_by_slot_with_its_dates_and_never_says_an_unused_key_is_used():
+    w = replace_users(
+        good_iam_world(),
+        report_row("old", key1=True, key1_rotated=OLD, key1_used=RECENT),
+        report_row("new", key1=True, key1_rotated=RECENT),  # created a week ago, not used yet
+    )
+    findings = run("BP-IAM-05", w)
+    old = by(findings, "FAIL")["old:key1:key_not_rotated"].evidence
+    assert (old["key"], old["rotated"], old["age_days"], old["last_used"]) == (1, "2026-01-10", 322, "2026-11-20")
+    ok = by(findings, "PASS")["new:keys_ok"]
+    assert ok.evidence["keys"] == [{"key": 1, "rotated": "2026-11-20", "age_days": 8, "last_used": "never"}]
+    from awsbp.catalog import Catalog
+
+    assert "使用履歴なし" in Catalog("ja").message(ok) and "in use" not in Catalog("en").message(ok)

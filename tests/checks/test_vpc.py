@@ -95,8 +95,8 @@ def test_vpc01_two_systems_fail_and_untagged_review():
     )
     findings = run("BP-VPC-01", w)
     fail = by(findings, "FAIL")["prod:multiple_systems"]
-    assert fail.evidence["systems"] == "crm, shop" and fail.severity == "medium"
-    assert by(findings, "REVIEW")["prod:untagged_workloads"].evidence["untagged"] == "mystery"
+    assert fail.evidence["systems"] == ["crm", "shop"] and fail.severity == "medium"
+    assert by(findings, "REVIEW")["prod:untagged_workloads"].evidence["untagged"] == ["mystery"]
     assert not by(findings, "PASS")
 
 
@@ -104,7 +104,7 @@ def test_vpc01_default_vpc_with_workload_fails():
     w = with_(good_world(), "ec2.DescribeVpcs", vpc("vpc-def", "172.31.0.0/16", "", default=True))
     with_(w, "ec2.DescribeInstances", instance("i-legacy", "vpc-def", "subnet-def", [], "legacy", System="legacy"))
     fail = by(run("BP-VPC-01", w), "FAIL")["default VPC:default_vpc_workloads"]
-    assert fail.evidence == {"vpc_name": "default VPC", "workloads": "legacy", "count": 1}
+    assert fail.evidence == {"vpc_name": "default VPC", "workloads": ["legacy"], "count": 1}
 
 
 # --- BP-VPC-02 -----------------------------------------------------------------------------------
@@ -188,7 +188,9 @@ def test_vpc03_private_range_fails_and_suggests_source_group():
     w = with_(good_world(), "ec2.DescribeSecurityGroupRules", rule("sg-db", "sgr-cidr", cidr="10.0.10.0/24", port=3306))
     findings = run("BP-VPC-03", w)
     fail = by(findings, "FAIL")["db:private_cidr_source"]
-    assert fail.evidence["suggestion"] == "sg-web (web)" and fail.resource_id == "sgr-cidr"
+    assert (
+        fail.evidence["suggestion"] == [{"group_id": "sg-web", "group_name": "web"}] and fail.resource_id == "sgr-cidr"
+    )
     assert "db:groups_only" not in by(findings, "PASS")
     assert "web:groups_only" in by(findings, "PASS")
 
@@ -215,7 +217,7 @@ def test_vpc04_public_instance_fails_bastion_reviewed_or_failed():
     assert "bastion-1:bastion" in by(findings, "REVIEW")
     assert "web-1:private_instance" in by(findings, "PASS")
     with_(w, "ec2.DescribeSecurityGroupRules", rule("sg-bas", "sgr-bas", cidr="0.0.0.0/0", port=22))
-    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["ports"] == [22]
+    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["open_ports"] == [22]
 
 
 def test_vpc04_bastion_open_to_the_internet_in_halves_fails():
@@ -229,7 +231,7 @@ def test_vpc04_bastion_open_to_the_internet_in_halves_fails():
         rule("sg-bas", "sgr-a", cidr="0.0.0.0/1", port=3389),
         rule("sg-bas", "sgr-b", cidr="128.0.0.0/1", port=3389),
     )
-    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["ports"] == [3389]
+    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["open_ports"] == [3389]
 
 
 def test_vpc04_public_ip_in_private_subnet_fails_and_no_nat_reviewed():
@@ -240,7 +242,7 @@ def test_vpc04_public_ip_in_private_subnet_fails_and_no_nat_reviewed():
     w["ec2.DescribeRouteTables"][2] = route_table("rtb-app", "vpc-prod", ["subnet-app"])
     findings = run("BP-VPC-04", w)
     assert "web-1:public_instance" in by(findings, "FAIL")
-    assert by(findings, "REVIEW")["prod-app:private_subnet_no_nat"].evidence["instances"] == "web-1"
+    assert by(findings, "REVIEW")["prod-app:private_subnet_no_nat"].evidence["instances"] == ["web-1"]
 
 
 def test_vpc04_main_route_table_decides_unassociated_subnet():
@@ -269,7 +271,8 @@ def test_vpc05_public_db_and_public_subnet_group():
     w["rds.DescribeDBSubnetGroups"] = [subnet_group("pubgrp", "vpc-prod", ["subnet-pub", "subnet-app"])]
     fails = by(run("BP-VPC-05", w), "FAIL")
     assert fails["open-db:publicly_accessible"].severity == "critical"
-    assert fails["pubgrp:public_subnet_in_group"].evidence["public_subnets"] == "prod-public"
+    assert fails["open-db:publicly_accessible"].evidence == {"db": "open-db", "engine": "mysql"}  # which, and what
+    assert fails["pubgrp:public_subnet_in_group"].evidence["public_subnets"] == ["prod-public"]
     assert fails["pubgrp:public_subnet_in_group"].severity == "medium"
 
 
@@ -295,7 +298,7 @@ def dev_vpc(world: dict, private: bool) -> dict:
 def test_vpc06_dev_without_private_tier_fails_twice():
     fails = by(run("BP-VPC-06", dev_vpc(good_world(), private=False)), "FAIL")
     assert set(fails) == {"dev:missing_private_tier", "dev:public_workloads"}
-    assert fails["dev:public_workloads"].evidence["workloads"] == "dev-app-1"
+    assert fails["dev:public_workloads"].evidence["workloads"] == ["dev-app-1"]
 
 
 def test_vpc06_dev_with_private_tier_but_no_nat_is_review_then_pass():
@@ -371,7 +374,7 @@ def test_vpc06_across_accounts_fails_where_dev_account_lacks_prod_structure():
         (ACCOUNT, "FAIL", "missing_private_tier"),
         (ACCOUNT, "FAIL", "public_workloads"),
     ]
-    assert findings[0].evidence["prod_vpcs"] == "acme-prod: prod"
+    assert findings[0].evidence["prod_vpcs"] == ["acme-prod: prod"]
 
 
 def test_vpc06_across_accounts_passes_when_structures_match():
@@ -386,7 +389,7 @@ def test_vpc06_across_accounts_not_assessed_when_prod_layout_is_unreadable():
 
     findings = dev_matches_prod_across_accounts(two_accounts(False, prod_missing=["ec2.DescribeVpcs"]))
     assert [(f.status, f.reason, f.evidence["accounts"]) for f in findings] == [
-        ("NOT_ASSESSED", "prod_unreadable", "acme-prod")
+        ("NOT_ASSESSED", "prod_unreadable", ["acme-prod"])
     ]
     # a system that exists nowhere else: nothing to say across accounts
     dev, prod = two_accounts(dev_private=False)

@@ -71,8 +71,8 @@ def test_console_users_without_mfa(shop_findings):
 def test_service_users_are_reviewed_with_key_age_and_last_service(shop_findings):
     users = {f.resource_id: f.evidence for f in shop_findings if f.reason == "service_user"}
     assert set(users) == {"frank", "gina", "henry"}
-    assert users["frank"]["last_service"] == "s3" and users["frank"]["key_age_days"] == 300
-    assert users["gina"]["last_service"] == users["henry"]["last_service"] == "never used"
+    assert users["frank"]["last_services"] == ["s3"] and users["frank"]["key_age_days"] == 300
+    assert users["gina"]["last_services"] == users["henry"]["last_services"] == ["never"]
 
 
 def test_key_rotation_unused_keys_and_two_active_keys(shop_findings):

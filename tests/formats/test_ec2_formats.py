@@ -48,7 +48,7 @@ def test_address_sources_inside_the_vpc(shop_findings):
     assert found[("sg-0default", "groups_only")] == PASS  # self-reference
     assert "sgr-0app-pl" not in {rid for rid, _ in found}  # prefix lists are not addresses inside the VPC
     suggestion = only(shop_findings, "BP-VPC-03", "sgr-0vpce", "private_cidr_source").evidence["suggestion"]
-    assert suggestion.startswith("sg-0app (app)")  # the group most interfaces in 10.20.0.0/16 use
+    assert suggestion[0] == {"group_id": "sg-0app", "group_name": "app"}  # most interfaces in 10.20.0.0/16 use it
 
 
 def test_private_subnets_bastions_and_nat(shop_findings):

@@ -16,6 +16,9 @@ ISO dates, setting keys, lists of these):
 * a list is each item in that way, joined as the language joins them (``「a」、「b」``), the first
   :data:`LIST_SHOWN` items and then how many more (``ほか 3 件``); ``- `key[]`: （…: {}）`` is the form of the
   whole list, which then reads as nothing when the list is empty (otherwise an empty list is the word for none);
+* a record (a dict, e.g. one access key) is written by its key's form with named fields
+  (``キー {key}（作成から {age_days} 日）``), each field written by these same rules (its words keyed
+  ``record.field``);
 * an ISO date (``2026-11-30``) is written as the language writes dates (``2026年11月30日``, ``30 Nov 2026``);
   ``True``/``False`` are on/off and ``"never"`` the language's word for it, unless the words say otherwise.
 """
@@ -44,7 +47,7 @@ SECTIONS = {
 CHECK_HEADING = re.compile(r"^## (BP-[A-Z]+-\d+)\s+(.+)$")
 MESSAGE_LINE = re.compile(r"^- `([a-z0-9_]+)`:\s*(.+)$")
 WORDS_HEADING = {"en": "## Words", "ja": "## 用語"}
-WORD_LINE = re.compile(r"^- `([a-z0-9_]+(?:\[\])?)(?:([=~])([^`]*))?`: ?(.*)$")  # a 2nd space after ':' is kept
+WORD_LINE = re.compile(r"^- `([a-z0-9_.]+(?:\[\])?)(?:([=~])([^`]*))?`: ?(.*)$")  # a 2nd space after ':' is kept
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 LIST_SHOWN = 5
 """Items of a list shown in a message; the rest are counted (the evidence keeps them all)."""
@@ -215,7 +218,8 @@ class Catalog:
     def message(self, finding: Finding) -> str:
         """The finding's one-line detail in this language, from its reason and evidence."""
         if finding.reason in RUNNER_REASONS:
-            return self.ui(finding.reason, **finding.evidence)
+            domain = self.domain(domain_of(finding.check_id).key)
+            return self.ui(finding.reason, **{k: self.value(domain, k, v) for k, v in finding.evidence.items()})
         template = self.check(finding.check_id).messages.get(finding.reason)
         if template is None:
             raise CatalogError(f"{finding.check_id}: no message for reason {finding.reason!r} in {self.lang}")
@@ -228,7 +232,15 @@ class Catalog:
             "region": finding.region,
             **evidence,
         }
-        return template.format_map(_Missing(values))
+        return self._spaced(template.format_map(_Missing(values)))
+
+    def _spaced(self, text: str) -> str:
+        """Japanese sets a Latin word off from kana and kanji with a space (``デフォルト VPC に``), whether the word
+        comes from the template or from a value; digits (``2026年``) and punctuation stay as they are."""
+        if self.lang != "ja":
+            return text
+        text = re.sub(r"([A-Za-z])([\u3040-\u30ff\u4e00-\u9fff])", r"\1 \2", text)
+        return re.sub(r"([\u3040-\u30ff\u4e00-\u9fff])([A-Za-z])", r"\1 \2", text)
 
     def value(self, domain: DomainText, key: str, value: Any) -> str:
         """One evidence value as this language writes it (rules in the module docstring)."""
@@ -239,8 +251,15 @@ class Catalog:
             items = [self.value(domain, key, item) for item in value]
             shown = LIST_SEPARATOR[self.lang].join(items[:LIST_SHOWN])
             if len(items) > LIST_SHOWN:
-                shown += " " + MORE[self.lang].format(n=len(items) - LIST_SHOWN)
+                gap = " " if shown[-1:].isascii() else ""  # 「a」ほか 3 件 / a, b and 3 more
+                shown += gap + MORE[self.lang].format(n=len(items) - LIST_SHOWN)
             return whole.replace("{}", shown) if whole else shown
+        if isinstance(value, dict):
+            fields = {k: self.value(domain, f"{key}.{k}", v) for k, v in value.items()}
+            form = domain.forms.get(key)
+            if form is None:
+                return ", ".join(f"{k}: {v}" for k, v in fields.items())
+            return form.format_map(_Missing(fields))
         if isinstance(value, bool):
             word = domain.words.get((key, str(value).lower()))
             return word if word is not None else self.ui("value_on" if value else "value_off")

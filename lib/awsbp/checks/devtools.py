@@ -217,7 +217,8 @@ def _write_actions(actions: AbstractSet[str]) -> set[str]:
 
 @DEV_04.rule
 def pipeline_roles(inv: Inventory, settings: Settings) -> list[Finding]:
-    """Roles of CodeBuild, CodePipeline and Lambda cannot administer the account or write IAM."""
+    """Roles of CodeBuild, CodePipeline and Lambda cannot administer the account or write IAM. The evidence names
+    the policies that grant IAM write access (what to change), with the number of such actions."""
     users: dict[str, list[str]] = {}
     for label, frame, name_col in (
         ("codebuild", inv.devtools.codebuild_projects, "name"),
@@ -230,16 +231,17 @@ def pipeline_roles(inv: Inventory, settings: Settings) -> list[Finding]:
     out = []
     for role_arn, used_by in sorted(users.items()):
         role = role_arn.rsplit("/", 1)[-1]
-        base: dict[str, Any] = {"name": role, "arn": role_arn, "role": role, "used_by": ", ".join(sorted(used_by))}
+        base: dict[str, Any] = {"name": role, "arn": role_arn, "role": role, "used_by": sorted(used_by)}
         where = ("global", "iam_role", role)
-        actions = inv.iam.role_actions(role_arn)
-        if actions is None:
+        found = inv.iam.role_permissions(role_arn)
+        if found is None:
             out.append(DEV_04.finding("role_unknown", *where, **base))
             continue
+        actions, policies = found
         risky = _write_actions(actions)
         if risky:
-            sample = ", ".join(sorted(risky)[:3]) + (f" (+{len(risky) - 3})" if len(risky) > 3 else "")
-            out.append(DEV_04.finding("pipeline_role_admin", *where, **base, actions=sample))
+            granting = [r.name + (" (inline)" if r.inline else "") for r in inv.iam.granting(policies, risky)]
+            out.append(DEV_04.finding("pipeline_role_admin", *where, **base, policies=granting, count=len(risky)))
         else:
             out.append(DEV_04.finding("pipeline_role_scoped", *where, **base))
     return out
@@ -273,7 +275,11 @@ def secrets_rotated(inv: Inventory, settings: Settings) -> list[Finding]:
         idle = inv.days_since(s["last_accessed"] or s["created"])
         if idle is not None and idle > settings.unused_days:
             last = s["last_accessed"].date().isoformat() if s["last_accessed"] else "never"
-            out.append(DEV_06.finding("not_accessed", *where, **base, last_accessed=last, days=idle))
+            out.append(
+                DEV_06.finding(
+                    "not_accessed", *where, **base, last_accessed=last, days=idle, limit=settings.unused_days
+                )
+            )
     return out
 
 
@@ -284,17 +290,9 @@ def separate_accounts(inv: Inventory, settings: Settings) -> list[Finding]:
     tagged = workloads[workloads["resource_type"].isin(["instance", "db_instance"])]
     prod = sorted(set(tagged[tagged["environment"] == "prod"]["name"]))
     dev = sorted(set(tagged[tagged["environment"] == "dev"]["name"]))
-
-    def sample(names: list[str]) -> str:
-        return ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
-
     account = inv.account_id
     where = ("global", "account", account)
     if prod and dev:
-        return [
-            DEV_07.finding(
-                "prod_and_dev_together", *where, name=account, prod_workloads=sample(prod), dev_workloads=sample(dev)
-            )
-        ]
-    envs = "prod" if prod else "dev" if dev else "-"
-    return [DEV_07.finding("single_environment", *where, name=account, environment=envs)]
+        return [DEV_07.finding("prod_and_dev_together", *where, name=account, prod_workloads=prod, dev_workloads=dev)]
+    envs = "prod" if prod else "dev" if dev else "none"
+    return [DEV_07.finding("single_environment", *where, name=account, environments=envs)]

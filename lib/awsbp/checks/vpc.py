@@ -145,10 +145,9 @@ def _vpc_names(inv: Inventory) -> dict[str, str]:
     return {v["vpc_id"]: v["name"] or v["vpc_id"] for v in inv.network.vpcs.to_dict("records")}
 
 
-def _join(values: Any, limit: int = 10) -> str:
-    values = [str(v) for v in values]
-    shown = ", ".join(values[:limit])
-    return shown + (f" (+{len(values) - limit})" if len(values) > limit else "") if values else "-"
+def _names(values: Any) -> list[str]:
+    """Evidence lists are lists: the catalog writes them per language (and shows the first few)."""
+    return [str(v) for v in values]
 
 
 def _by_group(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -194,7 +193,7 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
         inside = workloads[workloads["vpc_id"] == vid]
         base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
         if vpc["is_default"] and len(inside):
-            workloads_here = _join(inside["name"])
+            workloads_here = _names(inside["name"])
             out.append(
                 VPC_01.finding(
                     "default_vpc_workloads", region, "vpc", vid, **base, workloads=workloads_here, count=len(inside)
@@ -207,11 +206,11 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
         if len(systems) > 1:
             out.append(
                 VPC_01.finding(
-                    "multiple_systems", region, "vpc", vid, **base, systems=_join(systems), count=len(systems)
+                    "multiple_systems", region, "vpc", vid, **base, systems=_names(systems), count=len(systems)
                 )
             )
         if len(untagged):
-            names = _join(untagged["name"])
+            names = _names(untagged["name"])
             out.append(
                 VPC_01.finding("untagged_workloads", region, "vpc", vid, **base, untagged=names, count=len(untagged))
             )
@@ -294,7 +293,7 @@ class _GroupSuggester:
         self.names = dict(zip(groups["group_id"], groups["name"], strict=True))
         self._counts: dict[tuple[str, str], Counter[str]] = {}
 
-    def __call__(self, vpc_id: str, cidr: str, exclude: str) -> str:
+    def __call__(self, vpc_id: str, cidr: str, exclude: str) -> list[dict[str, str]]:
         import ipaddress
 
         key = (vpc_id, cidr)
@@ -304,13 +303,13 @@ class _GroupSuggester:
                 net = ipaddress.ip_network(cidr, strict=False)
             except ValueError:
                 self._counts[key] = counts
-                return "-"
+                return []
             for ips, groups in self.enis.get(vpc_id, []):
                 if any(ip in net for ip in ips):
                     counts.update(groups)
             self._counts[key] = counts
         ranked = [gid for gid, _ in self._counts[key].most_common() if gid != exclude][:3]
-        return _join([f"{gid} ({self.names.get(gid, '?')})" for gid in ranked])
+        return [{"group_id": gid, "group_name": self.names.get(gid, "") or gid} for gid in ranked]
 
 
 @VPC_03.rule
@@ -365,8 +364,8 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
         base = {
             "name": i["name"] or iid,
             "environment": i["environment"],
-            "subnet_name": subnet_names.get(subnet) or subnet or "-",
-            "public_ip": i["public_ip"] or "-",
+            "subnet_name": subnet_names.get(subnet) or subnet,
+            "public_ip": i["public_ip"],
         }
         public = tiers.get(subnet) == "public" or i["has_public_ip"]
         if i["is_bastion"]:
@@ -375,7 +374,7 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
                 {p for r in open_rules.to_dict("records") for p in _opened(list(r["world_ranges"]), remote_ports)}
             )
             if exposed:
-                out.append(VPC_04.finding("bastion_world_admin", region, "instance", iid, **base, ports=exposed))
+                out.append(VPC_04.finding("bastion_world_admin", region, "instance", iid, **base, open_ports=exposed))
             else:
                 out.append(VPC_04.finding("bastion", region, "instance", iid, **base))
         elif public:
@@ -387,7 +386,7 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
         inside = instances[instances["subnet_id"] == s["subnet_id"]]
         if s["tier"] == "private" and len(inside) and not s["has_nat_route"]:
             name = s["name"] or s["subnet_id"]
-            names = _join(inside["name"].where(inside["name"] != "", inside["instance_id"]))
+            names = _names(inside["name"].where(inside["name"] != "", inside["instance_id"]))
             out.append(
                 VPC_04.finding(
                     "private_subnet_no_nat",
@@ -412,7 +411,7 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
                     str(vpc_id),
                     name=name,
                     vpc_name=name,
-                    bastions=_join(group["name"]),
+                    bastions=_names(group["name"]),
                     count=len(group),
                 )
             )
@@ -425,7 +424,8 @@ def rds_not_public(inv: Inventory, settings: Settings) -> list[Finding]:
     out = []
     net = inv.network
     for d in net.db_instances.to_dict("records"):
-        common = {"name": d["db_id"], "environment": d["environment"], "arn": d["arn"], "engine": d["engine"]}
+        common = {"name": d["db_id"], "environment": d["environment"], "arn": d["arn"], "db": d["db_id"]}
+        common["engine"] = d["engine"]
         reason = "publicly_accessible" if d["publicly_accessible"] else "private_db"
         out.append(VPC_05.finding(reason, d["region"], "db_instance", d["db_id"], **common))
     tiers = _subnet_tiers(inv)
@@ -434,9 +434,11 @@ def rds_not_public(inv: Inventory, settings: Settings) -> list[Finding]:
         public = [names.get(s) or s for s in g["subnet_ids"] if tiers.get(s) == "public"]
         where = (g["region"], "db_subnet_group", g["name"])
         if public:
-            out.append(VPC_05.finding("public_subnet_in_group", *where, public_subnets=_join(public)))
+            out.append(
+                VPC_05.finding("public_subnet_in_group", *where, subnet_group=g["name"], public_subnets=_names(public))
+            )
         else:
-            out.append(VPC_05.finding("private_subnet_group", *where))
+            out.append(VPC_05.finding("private_subnet_group", *where, subnet_group=g["name"]))
     return out
 
 
@@ -488,14 +490,14 @@ def _compare_with_prod(
 ) -> list[Finding]:
     """BP-VPC-06 verdicts for one dev VPC against its prod peers ``(inventory, vpc row, label)``."""
     name, region, vid = dev["name"] or dev["vpc_id"], dev["region"], dev["vpc_id"]
-    base = {"name": name, "environment": "dev", "vpc_name": name, "prod_vpcs": _join(label for _, _, label in peers)}
+    base = {"name": name, "environment": "dev", "vpc_name": name, "prod_vpcs": _names(label for _, _, label in peers)}
     mine = _structure(inv, vid)
     theirs = [_structure(peer_inv, p["vpc_id"]) for peer_inv, p, _ in peers]
     out = []
     if any(t["private"] for t in theirs) and not mine["private"]:
         out.append(VPC_06.finding("missing_private_tier", region, "vpc", vid, **base))
     if mine["public_workloads"] and not any(t["public_workloads"] for t in theirs):
-        workloads = _join(mine["public_workloads"])
+        workloads = _names(mine["public_workloads"])
         out.append(VPC_06.finding("public_workloads", region, "vpc", vid, **base, workloads=workloads))
     if mine["private"] and any(t["nat"] for t in theirs) and not mine["nat"]:
         out.append(VPC_06.finding("nat_differs", region, "vpc", vid, **base))
@@ -542,7 +544,7 @@ def dev_matches_prod_across_accounts(inventories: list[Inventory]) -> list[Findi
                 base = {"name": name, "environment": "dev", "vpc_name": name}
                 found = [
                     VPC_06.finding(
-                        "prod_unreadable", dev["region"], "vpc", dev["vpc_id"], **base, accounts=_join(blind)
+                        "prod_unreadable", dev["region"], "vpc", dev["vpc_id"], **base, accounts=_names(blind)
                     )
                 ]
             else:
@@ -583,7 +585,7 @@ def vpc_endpoints(inv: Inventory, settings: Settings) -> list[Finding]:
                     "vpc",
                     vid,
                     **base,
-                    missing=_join(missing, limit=20),
+                    missing=_names(missing),
                     count=len(missing),
                 )
             )
@@ -602,7 +604,7 @@ def flow_logs(inv: Inventory, settings: Settings) -> list[Finding]:
         base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
         mine = logs[logs["resource_id"] == vid]
         if len(mine):
-            destinations = _join(sorted(set(mine["destination"])))
+            destinations = _names(sorted(set(mine["destination"])))
             out.append(
                 VPC_08.finding("flow_logs_enabled", vpc["region"], "vpc", vid, **base, destinations=destinations)
             )
