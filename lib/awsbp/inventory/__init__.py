@@ -46,6 +46,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "flow_logs",
         "security_groups",
         "sg_rules",
+        "world_ingress",
         "network_interfaces",
         "instances",
         "load_balancers",
