@@ -240,6 +240,15 @@ def snapshot(
     return snap
 
 
+def region_gap(snap: Snapshot, region: str, *names: str, code: str = "AccessDenied") -> Snapshot:
+    """``snap`` with APIs (``"lambda.ListFunctions"``) of one region failed instead of collected."""
+    for name in names:
+        service, api = name.split(".", 1)
+        snap.data.get(service, {}).get(region, {}).pop(api, None)
+        snap.record_error(service, region, api, code, f"not authorized to perform {name}")
+    return snap
+
+
 def good_world() -> dict[str, list[Any]]:
     """A compliant production VPC: every VPC check passes on it."""
     v = "vpc-prod"
@@ -467,9 +476,16 @@ def project(name: str, role: str, plaintext: list[str] = (), secrets: list[dict]
     }
 
 
-def hit(where: str, kind: str = "Secret Keyword", fp: str = "0a1b2c3d") -> dict[str, Any]:
-    key = "line" if isinstance(where, int) else "name"
-    return {key: where, "type": kind, "fingerprint": fp}
+def hit(where: str | int, kind: str = "Secret Keyword", fp: str = "0a1b2c3d", *, at: str = "") -> dict[str, Any]:
+    """A detection as the collectors keep it: ``hit(3)`` in a script (line 3), ``hit("DB_PASSWORD")`` a variable,
+    ``hit("DB_PASSWORD", at="environmentVariables.DB_PASSWORD")`` a variable whose place is named apart."""
+    if isinstance(where, int):
+        return {"line": where, "where": at or f"line {where}", "type": kind, "fingerprint": fp}
+    return {"name": where, "where": at or where, "type": kind, "fingerprint": fp}
+
+
+def pipeline(name: str, role: str, secrets: list[dict] = ()) -> dict[str, Any]:
+    return {"name": name, "roleArn": role_arn(role), "version": 1, "AwsbpSecrets": list(secrets)}
 
 
 def good_devtools_world() -> dict[str, list[Any]]:
@@ -488,7 +504,7 @@ def good_devtools_world() -> dict[str, list[Any]]:
                 function("api", "app-lambda", ["DB_SECRET_ARN", "TABLE_NAME"], references=["DB_SECRET_ARN"])
             ],
             "codebuild.BatchGetProjects": [project("build", "build-scoped", plaintext=["STAGE"])],
-            "codepipeline.GetPipeline": [{"name": "pipeline", "roleArn": role_arn("pipeline-role")}],
+            "codepipeline.GetPipeline": [pipeline("pipeline", "pipeline-role")],
             "ec2.DescribeInstanceAttribute": [{"InstanceId": "i-web", "Size": 40, "AwsbpSecrets": []}],
             "ecr.DescribeRepositories": [
                 {

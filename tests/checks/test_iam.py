@@ -93,8 +93,8 @@ def test_iam02_missing_and_weak_policy():
     ]
     weak = {f.evidence["setting"]: f.evidence for f in run("BP-IAM-02", w)}
     assert weak == {
-        "minimum_length": {"setting": "minimum_length", "actual": 8, "expected": 14},
-        "require_symbols": {"setting": "require_symbols", "actual": False, "expected": True},
+        "minimum_length": {"setting": "minimum_length", "actual": 8, "expected": 14, "unit": "characters"},
+        "require_symbols": {"setting": "require_symbols", "actual": False, "expected": True, "unit": ""},
     }
     strict = Settings.model_validate({"password_policy": {"max_age_days": 90}})
     assert "max_age_days" in {f.evidence.get("setting") for f in run("BP-IAM-02", good_iam_world(), strict)}
@@ -117,7 +117,11 @@ def test_iam04_instances_without_role_or_with_imdsv1_and_service_users():
     findings = run("BP-IAM-04", w)
     assert set(by(findings, "FAIL")) == {"i-norole:instance_without_role", "i-v1:imdsv1_with_role"}
     review = by(findings, "REVIEW")["svc:service_user"]
-    assert review.evidence["key_age_days"] == 322 and review.evidence["last_service"] == "s3"
+    assert (
+        review.evidence["key_count"] == 1
+        and review.evidence["key_age_days"] == 322
+        and review.evidence["last_services"] == ["s3"]
+    )
 
 
 def test_iam05_two_keys_old_key_unused_key():
@@ -141,6 +145,12 @@ def test_iam05_two_keys_old_key_unused_key():
     assert set(by(findings, "PASS")) == {"fresh:keys_ok"}
 
 
+def test_iam05_leaves_root_keys_to_iam01():
+    w = good_iam_world()
+    w["iam.GetCredentialReport"][0] = report_row("<root_account>", key1=True, key1_rotated=OLD)
+    assert not [f for f in run("BP-IAM-05", w) if f.resource_id.startswith("<root_account>")]
+
+
 def test_iam06_trust_policies():
     w = good_iam_world()
     w["iam.GetAccountAuthorizationDetails"][0]["RoleDetailList"] += [
@@ -154,8 +164,86 @@ def test_iam06_trust_policies():
     ]
     findings = run("BP-IAM-06", w)
     assert set(by(findings, "FAIL")) == {"anyone:trusts_anyone", "star:trusts_anyone"}
-    assert by(findings, "REVIEW")["vendor:cross_account_no_condition"].evidence["accounts"] == "111111111111"
-    assert by(findings, "PASS")["people:cross_account_guarded"].evidence["conditions"] == "aws:multifactorauthpresent"
+    assert by(findings, "REVIEW")["vendor:cross_account_no_condition"].evidence["accounts"] == ["111111111111"]
+    assert by(findings, "PASS")["people:cross_account_guarded"].evidence["conditions"] == [
+        "Bool aws:MultiFactorAuthPresent = true"
+    ]
+
+
+PARTNER = "arn:aws:iam::111111111111:root"
+
+
+@pytest.mark.parametrize(
+    ("condition", "guarded"),
+    [
+        ({"StringEquals": {"sts:ExternalId": "7f3c-partner"}}, True),
+        ({"StringEquals": {"sts:ExternalId": ["7f3c", "9a1b"]}}, True),
+        ({"ForAnyValue:StringEquals": {"sts:ExternalId": "7f3c"}}, True),
+        ({"Bool": {"aws:MultiFactorAuthPresent": "true"}}, True),
+        ({"Bool": {"aws:MultiFactorAuthPresent": True}}, True),
+        ({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}, True),
+        ({"Bool": {"aws:MultiFactorAuthPresent": "false"}}, False),
+        ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, False),
+        ({"Null": {"sts:ExternalId": "false"}}, False),
+        ({"Null": {"aws:MultiFactorAuthPresent": "false"}}, False),
+        ({"StringEqualsIfExists": {"sts:ExternalId": "7f3c"}}, False),
+        ({"StringLike": {"sts:ExternalId": "*"}}, False),
+        ({"StringNotEquals": {"sts:ExternalId": "x"}}, False),
+        ({"ForAllValues:StringEquals": {"sts:ExternalId": "7f3c"}}, False),
+        ({"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}, False),
+        ({"Bool": {"aws:SecureTransport": "true"}}, False),
+    ],
+)
+def test_iam06_a_condition_guards_by_its_operator_and_value_not_its_key(condition, guarded):
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"][0]["RoleDetailList"].append(
+        iam_role("supplier", trust({"AWS": PARTNER}, condition))
+    )
+    (found,) = [f for f in run("BP-IAM-06", w) if f.resource_id == "supplier"]
+    assert (found.status, found.reason) == (
+        ("PASS", "cross_account_guarded") if guarded else ("REVIEW", "cross_account_no_condition")
+    )
+    if not guarded:
+        assert found.evidence["accounts"] == ["111111111111"]
+        assert found.evidence["ignored"]  # the conditions there are, and why they do not count
+
+
+GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+OKTA = f"arn:aws:iam::{ACCOUNT}:saml-provider/Okta"
+
+
+def federated(provider: str, condition: dict | None = None) -> dict:
+    doc = trust({"Federated": provider}, condition)
+    doc["Statement"][0]["Action"] = "sts:AssumeRoleWithSAML" if "saml" in provider else "sts:AssumeRoleWithWebIdentity"
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("provider", "condition", "guarded"),
+    [
+        (GITHUB, None, False),
+        (GITHUB, {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}, False),
+        (GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}, False),
+        (
+            GITHUB,
+            {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:example/app:ref:refs/heads/main"}},
+            True,
+        ),
+        (GITHUB, {"StringLikeIfExists": {"token.actions.githubusercontent.com:sub": "repo:example/app:*"}}, False),
+        ("accounts.google.com", {"StringEquals": {"accounts.google.com:aud": "1234.apps.googleusercontent.com"}}, True),
+        (OKTA, None, False),
+        (OKTA, {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}, True),
+    ],
+)
+def test_iam06_identity_providers_need_a_subject_or_audience_that_narrows(provider, condition, guarded):
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"][0]["RoleDetailList"].append(iam_role("ci", federated(provider, condition)))
+    (found,) = [f for f in run("BP-IAM-06", w) if f.resource_id == "ci"]
+    if guarded:
+        assert (found.status, found.reason) == ("PASS", "federated_guarded")
+    else:
+        assert (found.status, found.severity, found.reason) == ("FAIL", "high", "federated_no_condition")
+        assert found.evidence["providers"] == [provider.rsplit("/", 1)[-1]]
 
 
 def test_iam06_same_person_in_several_accounts():
@@ -274,3 +362,54 @@ def test_iam11_access_analyzer_per_region():
     w = good_iam_world()
     findings = run("BP-IAM-11", w, regions=["eu-west-1", "us-east-1"])
     assert {(f.region, f.status) for f in findings} == {("eu-west-1", "PASS"), ("us-east-1", "FAIL")}
+
+
+def test_principals_holding_the_same_policies_share_their_actions():
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"] = details(
+        users=[iam_user("a", groups=["devs"]), iam_user("b", groups=["devs"]), iam_user("c", groups=["devs", "ops"])],
+        groups=[
+            iam_group("devs", inline={"p": allow("lambda:*")}),
+            iam_group("ops", inline={"p": allow("ec2:*"), "no-iam": {"Statement": [deny_iam()]}}),
+        ],
+    )
+    perms = {p["principal"]: p["actions"] for p in Inventory(snapshot(w)).iam.principal_permissions.to_dict("records")}
+    assert perms["a"] is perms["b"] is perms["devs"]  # one object for one combination of policies
+    assert "lambda:InvokeFunction" in perms["c"] and "ec2:RunInstances" in perms["c"]
+    assert {"lambda:InvokeFunction", "s3:GetObject"} & perms["a"] == {"lambda:InvokeFunction"}
+    assert len(perms["a"]) == len(set(perms["a"])) > 50
+
+
+def deny_iam() -> dict:
+    return {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}
+
+
+def test_iam08_names_the_policies_that_grant_each_right():
+    w = good_iam_world()
+    w["iam.GetAccountAuthorizationDetails"] = details(
+        users=[
+            iam_user("lead", groups=["admins"], inline={"ship": allow("lambda:UpdateFunctionCode", "s3:GetObject")})
+        ],
+        groups=[iam_group("admins", attached=[f"arn:aws:iam::{ACCOUNT}:policy/iam-admin"])],
+        policies=[managed(f"arn:aws:iam::{ACCOUNT}:policy/iam-admin", allow("iam:Attach*", "iam:Get*"))],
+    )
+    fail = by(run("BP-IAM-08", w), "FAIL")["lead:admin_and_developer"]
+    assert fail.evidence["iam_policies"] == ["iam-admin via admins"]  # held through the group
+    assert fail.evidence["developer_policies"] == ["ship (inline)"]
+    assert fail.evidence["iam_count"] >= 3 and fail.evidence["developer_count"] == 1
+
+
+def test_iam05_names_each_key_by_slot_with_its_dates_and_never_says_an_unused_key_is_used():
+    w = replace_users(
+        good_iam_world(),
+        report_row("old", key1=True, key1_rotated=OLD, key1_used=RECENT),
+        report_row("new", key1=True, key1_rotated=RECENT),  # created a week ago, not used yet
+    )
+    findings = run("BP-IAM-05", w)
+    old = by(findings, "FAIL")["old:key1:key_not_rotated"].evidence
+    assert (old["key"], old["rotated"], old["age_days"], old["last_used"]) == (1, "2026-01-10", 322, "2026-11-20")
+    ok = by(findings, "PASS")["new:keys_ok"]
+    assert ok.evidence["keys"] == [{"key": 1, "rotated": "2026-11-20", "age_days": 8, "last_used": "never"}]
+    from awsbp.catalog import Catalog
+
+    assert "使用履歴なし" in Catalog("ja").message(ok) and "in use" not in Catalog("en").message(ok)

@@ -95,8 +95,8 @@ def test_vpc01_two_systems_fail_and_untagged_review():
     )
     findings = run("BP-VPC-01", w)
     fail = by(findings, "FAIL")["prod:multiple_systems"]
-    assert fail.evidence["systems"] == "crm, shop" and fail.severity == "medium"
-    assert by(findings, "REVIEW")["prod:untagged_workloads"].evidence["untagged"] == "mystery"
+    assert fail.evidence["systems"] == ["crm", "shop"] and fail.severity == "medium"
+    assert by(findings, "REVIEW")["prod:untagged_workloads"].evidence["untagged"] == ["mystery"]
     assert not by(findings, "PASS")
 
 
@@ -104,7 +104,7 @@ def test_vpc01_default_vpc_with_workload_fails():
     w = with_(good_world(), "ec2.DescribeVpcs", vpc("vpc-def", "172.31.0.0/16", "", default=True))
     with_(w, "ec2.DescribeInstances", instance("i-legacy", "vpc-def", "subnet-def", [], "legacy", System="legacy"))
     fail = by(run("BP-VPC-01", w), "FAIL")["default VPC:default_vpc_workloads"]
-    assert fail.evidence == {"vpc_name": "default VPC", "workloads": "legacy", "count": 1}
+    assert fail.evidence == {"vpc_name": "default VPC", "workloads": ["legacy"], "count": 1}
 
 
 # --- BP-VPC-02 -----------------------------------------------------------------------------------
@@ -116,8 +116,9 @@ def test_vpc02_ssh_open_to_world_is_critical_and_lb_443_passes():
         "critical",
         "sgr-ssh",
         "22/tcp",
-        "web-1",
+        ["web-1"],
     )
+    assert (fail.evidence["admin_ports"], fail.evidence["severity_because"]) == ([22], ["admin_port"])
     assert set(by(findings, "PASS")) == {"alb:internet_lb_public_port", "db:no_world_ingress"}
 
 
@@ -127,6 +128,7 @@ def test_vpc02_world_on_lb_non_public_port_fails_high_and_dev_raises():
     with_(w, "ec2.DescribeSecurityGroupRules", rule("sg-alb", "sgr-8080", cidr="0.0.0.0/0", port=8080))
     fail = by(run("BP-VPC-02", w), "FAIL")["alb:world_open"]
     assert fail.severity == "critical"  # high, raised one step in dev
+    assert fail.evidence["severity_because"] == ["dev_environment"]
     w["ec2.DescribeVpcs"] = [vpc("vpc-prod", "10.0.0.0/16", "prod", env="prod")]
     assert by(run("BP-VPC-02", w), "FAIL")["alb:world_open"].severity == "high"
 
@@ -147,12 +149,48 @@ def test_vpc02_my_ip_slash32_is_fine():
     assert not by(run("BP-VPC-02", w), "FAIL")
 
 
+@pytest.mark.parametrize(
+    "sources",
+    [
+        ["0.0.0.0/1", "128.0.0.0/1"],  # the internet in two halves
+        ["::/1", "8000::/1"],
+        ["3.0.0.0/8"],  # a public /8: sixteen million strangers
+        ["2001:db8::/32"],  # a whole provider's IPv6 allocation
+        ["3.0.0.0/9", "3.128.0.0/9"],  # a /8 only together
+    ],
+)
+def test_vpc02_judges_the_address_space_a_port_is_open_to(sources):
+    rules = [rule("sg-web", f"sgr-{i}", cidr=c, port=22) for i, c in enumerate(sources)]
+    findings = run("BP-VPC-02", with_(good_world(), "ec2.DescribeSecurityGroupRules", *rules))
+    fails = [f for f in findings if f.reason == "world_open"]
+    assert {f.resource_id for f in fails} == {f"sgr-{i}" for i in range(len(sources))}
+    assert {f.severity for f in fails} == {"critical"}
+    assert "web:no_world_ingress" not in by(findings, "PASS")
+
+
+def test_vpc02_sources_that_cover_the_internet_only_on_some_ports():
+    rules = [
+        rule("sg-web", "sgr-low", cidr="3.0.0.0/9", port=0, to=1000),
+        rule("sg-web", "sgr-high", cidr="3.128.0.0/9", port=443, to=8080),
+        rule("sg-web", "sgr-small", cidr="198.51.100.0/24", port=443),  # a partner's range: not the internet
+        rule("sg-web", "sgr-priv", cidr="10.0.0.0/8", port=0, to=65535),  # private: BP-VPC-03's
+    ]
+    found = run("BP-VPC-02", with_(good_world(), "ec2.DescribeSecurityGroupRules", *rules))
+    fails = {f.resource_id: f for f in found if f.status == "FAIL"}
+    assert set(fails) == {"sgr-low", "sgr-high"}
+    assert fails["sgr-low"].evidence["open_to"] == ["3.0.0.0/8"]
+    assert fails["sgr-low"].evidence["together_with"] == ["sgr-high"]
+    assert fails["sgr-low"].severity == "high"  # 443-1000: no admin port open to the internet
+
+
 # --- BP-VPC-03 -----------------------------------------------------------------------------------
 def test_vpc03_private_range_fails_and_suggests_source_group():
     w = with_(good_world(), "ec2.DescribeSecurityGroupRules", rule("sg-db", "sgr-cidr", cidr="10.0.10.0/24", port=3306))
     findings = run("BP-VPC-03", w)
     fail = by(findings, "FAIL")["db:private_cidr_source"]
-    assert fail.evidence["suggestion"] == "sg-web (web)" and fail.resource_id == "sgr-cidr"
+    assert (
+        fail.evidence["suggestion"] == [{"group_id": "sg-web", "group_name": "web"}] and fail.resource_id == "sgr-cidr"
+    )
     assert "db:groups_only" not in by(findings, "PASS")
     assert "web:groups_only" in by(findings, "PASS")
 
@@ -179,7 +217,21 @@ def test_vpc04_public_instance_fails_bastion_reviewed_or_failed():
     assert "bastion-1:bastion" in by(findings, "REVIEW")
     assert "web-1:private_instance" in by(findings, "PASS")
     with_(w, "ec2.DescribeSecurityGroupRules", rule("sg-bas", "sgr-bas", cidr="0.0.0.0/0", port=22))
-    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["ports"] == "22/tcp"
+    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["open_ports"] == [22]
+
+
+def test_vpc04_bastion_open_to_the_internet_in_halves_fails():
+    w = good_world()
+    with_(w, "ec2.DescribeSecurityGroups", sg("sg-bas", "vpc-prod", "bastion"))
+    bastion = instance("i-bas", "vpc-prod", "subnet-pub", ["sg-bas"], "bastion-1", Role="bastion")
+    with_(w, "ec2.DescribeInstances", bastion)
+    with_(
+        w,
+        "ec2.DescribeSecurityGroupRules",
+        rule("sg-bas", "sgr-a", cidr="0.0.0.0/1", port=3389),
+        rule("sg-bas", "sgr-b", cidr="128.0.0.0/1", port=3389),
+    )
+    assert by(run("BP-VPC-04", w), "FAIL")["bastion-1:bastion_world_admin"].evidence["open_ports"] == [3389]
 
 
 def test_vpc04_public_ip_in_private_subnet_fails_and_no_nat_reviewed():
@@ -190,7 +242,7 @@ def test_vpc04_public_ip_in_private_subnet_fails_and_no_nat_reviewed():
     w["ec2.DescribeRouteTables"][2] = route_table("rtb-app", "vpc-prod", ["subnet-app"])
     findings = run("BP-VPC-04", w)
     assert "web-1:public_instance" in by(findings, "FAIL")
-    assert by(findings, "REVIEW")["prod-app:private_subnet_no_nat"].evidence["instances"] == "web-1"
+    assert by(findings, "REVIEW")["prod-app:private_subnet_no_nat"].evidence["instances"] == ["web-1"]
 
 
 def test_vpc04_main_route_table_decides_unassociated_subnet():
@@ -219,7 +271,8 @@ def test_vpc05_public_db_and_public_subnet_group():
     w["rds.DescribeDBSubnetGroups"] = [subnet_group("pubgrp", "vpc-prod", ["subnet-pub", "subnet-app"])]
     fails = by(run("BP-VPC-05", w), "FAIL")
     assert fails["open-db:publicly_accessible"].severity == "critical"
-    assert fails["pubgrp:public_subnet_in_group"].evidence["public_subnets"] == "prod-public"
+    assert fails["open-db:publicly_accessible"].evidence == {"db": "open-db", "engine": "mysql"}  # which, and what
+    assert fails["pubgrp:public_subnet_in_group"].evidence["public_subnets"] == ["prod-public"]
     assert fails["pubgrp:public_subnet_in_group"].severity == "medium"
 
 
@@ -245,7 +298,7 @@ def dev_vpc(world: dict, private: bool) -> dict:
 def test_vpc06_dev_without_private_tier_fails_twice():
     fails = by(run("BP-VPC-06", dev_vpc(good_world(), private=False)), "FAIL")
     assert set(fails) == {"dev:missing_private_tier", "dev:public_workloads"}
-    assert fails["dev:public_workloads"].evidence["workloads"] == "dev-app-1"
+    assert fails["dev:public_workloads"].evidence["workloads"] == ["dev-app-1"]
 
 
 def test_vpc06_dev_with_private_tier_but_no_nat_is_review_then_pass():
@@ -321,7 +374,7 @@ def test_vpc06_across_accounts_fails_where_dev_account_lacks_prod_structure():
         (ACCOUNT, "FAIL", "missing_private_tier"),
         (ACCOUNT, "FAIL", "public_workloads"),
     ]
-    assert findings[0].evidence["prod_vpcs"] == "acme-prod: prod"
+    assert findings[0].evidence["prod_vpcs"] == ["acme-prod: prod"]
 
 
 def test_vpc06_across_accounts_passes_when_structures_match():
@@ -336,7 +389,7 @@ def test_vpc06_across_accounts_not_assessed_when_prod_layout_is_unreadable():
 
     findings = dev_matches_prod_across_accounts(two_accounts(False, prod_missing=["ec2.DescribeVpcs"]))
     assert [(f.status, f.reason, f.evidence["accounts"]) for f in findings] == [
-        ("NOT_ASSESSED", "prod_unreadable", "acme-prod")
+        ("NOT_ASSESSED", "prod_unreadable", ["acme-prod"])
     ]
     # a system that exists nowhere else: nothing to say across accounts
     dev, prod = two_accounts(dev_private=False)

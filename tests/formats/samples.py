@@ -519,8 +519,10 @@ def user_data(text: str, *, gzipped: bool = False) -> str:
     return base64.b64encode(raw).decode()
 
 
-EXAMPLE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key id (not a real key)
-EXAMPLE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS's documented example secret
+# Fabricated, matching no real credential. Not AWS's documented example keys: the detector rightly takes those
+# for placeholders (awsbp.secrets), and a world must leak a key that looks real.
+FAKE_KEY_ID = "AKIAZ7FORMATSFAKEQ2W"
+FAKE_SECRET = "f0rMatsSimuLat3dk3YnotReAlxQ9vB2rT7wLpZ4"  # 40 characters, as AWS secret keys are
 
 
 # --- EC2 and VPC, as DescribeX answers them -------------------------------------------------------
@@ -1085,9 +1087,17 @@ def codebuild_project(
     }
 
 
-def pipeline(name: str, role: str, region: str = REGION) -> dict[str, Any]:
-    """A GetPipeline answer."""
-    return {
+def pipeline(
+    name: str,
+    role: str,
+    region: str = REGION,
+    *,
+    configuration: dict[str, str] | None = None,
+    variables: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A GetPipeline answer; ``configuration`` replaces the source action's settings, ``variables`` are the
+    pipeline variables' default values."""
+    answer = {
         "pipeline": {
             "name": name,
             "roleArn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
@@ -1119,6 +1129,11 @@ def pipeline(name: str, role: str, region: str = REGION) -> dict[str, Any]:
             "updated": ago(10),
         },
     }
+    if configuration is not None:
+        answer["pipeline"]["stages"][0]["actions"][0]["configuration"] = dict(configuration)
+    if variables is not None:
+        answer["pipeline"]["variables"] = [{"name": k, "defaultValue": v} for k, v in variables.items()]
+    return answer
 
 
 def ecr_repository(name: str, *, scan: bool, immutable: bool, region: str = REGION) -> dict[str, Any]:

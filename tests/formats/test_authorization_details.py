@@ -37,7 +37,7 @@ def test_the_evaluator_reads_every_form_of_a_document():
 
 
 def test_only_the_default_version_counts():
-    managed = harness.inventory_of(collected("shop").snapshot()).managed_policies
+    managed = harness.inventory_of(collected("shop").snapshot()).iam.managed_policies
     deploy = managed[DEPLOY]["document"]
     assert not policy.allows_star_on_star(deploy)  # v1 allowed * on *, v3 is the default
     assert "lambda:UpdateFunctionCode" in policy.allowed_actions([deploy])
@@ -45,7 +45,7 @@ def test_only_the_default_version_counts():
 
 
 def test_not_action_allows_the_complement():
-    power = harness.inventory_of(collected("shop").snapshot()).managed_policies[POWER]["document"]
+    power = harness.inventory_of(collected("shop").snapshot()).iam.managed_policies[POWER]["document"]
     actions = policy.allowed_actions([power])
     assert {"ec2:RunInstances", "s3:GetObject", "iam:ListRoles"} <= actions
     assert not {a for a in actions if a.startswith("iam:") and a != "iam:ListRoles"}
@@ -109,9 +109,8 @@ def test_pipeline_roles(shop_findings):
         ("pipeline-main", "pipeline_role_admin"): FAIL,  # iam:PassRole
         ("lambda-gone", "role_unknown"): NOT_ASSESSED,  # the function's role was deleted
     }
-    assert (
-        only(shop_findings, "BP-DEV-04", "pipeline-main", "pipeline_role_admin").evidence["actions"] == "iam:PassRole"
-    )
+    admin = only(shop_findings, "BP-DEV-04", "pipeline-main", "pipeline_role_admin").evidence
+    assert (admin["policies"], admin["count"]) == (["run (inline)"], 1)  # the inline policy allowing iam:PassRole
 
 
 def test_documents_stored_still_encoded_give_the_same_verdicts(shop_findings):
@@ -140,6 +139,10 @@ def test_trust_policies_with_lists_and_conditions(shop_findings):
     assert found[("partner-audit", "cross_account_guarded")] == PASS
     assert found[("public-role", "trusts_anyone")] == FAIL
     assert ("AWSServiceRoleForSupport", "no_external_trust") not in found  # service-linked roles are skipped
-    assert only(shop_findings, "BP-IAM-06", "vendor-support", "cross_account_no_condition").evidence["accounts"] == (
+    assert only(shop_findings, "BP-IAM-06", "vendor-support", "cross_account_no_condition").evidence["accounts"] == [
         "999988887777"
-    )
+    ]
+    # a condition counts by what it demands: MFA "false" does not guard, GitHub's shared audience alone does not
+    assert found[("partner-people", "cross_account_no_condition")] == REVIEW
+    assert found[("github-deploy", "federated_no_condition")] == FAIL
+    assert found[("github-docs", "federated_guarded")] == PASS

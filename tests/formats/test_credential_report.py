@@ -8,8 +8,6 @@ never used, ``N/A`` for missing credentials, ``not_supported`` in root's passwor
 
 from __future__ import annotations
 
-import pytest
-
 from formats import harness
 from formats.samples import CREDENTIAL_REPORT_COLUMNS, ROOT
 from formats.verdicts import of, only, verdicts
@@ -73,8 +71,8 @@ def test_console_users_without_mfa(shop_findings):
 def test_service_users_are_reviewed_with_key_age_and_last_service(shop_findings):
     users = {f.resource_id: f.evidence for f in shop_findings if f.reason == "service_user"}
     assert set(users) == {"frank", "gina", "henry"}
-    assert users["frank"]["last_service"] == "s3" and users["frank"]["key_age_days"] == 300
-    assert users["gina"]["last_service"] == users["henry"]["last_service"] == "never used"
+    assert users["frank"]["last_services"] == ["s3"] and users["frank"]["key_age_days"] == 300
+    assert users["gina"]["last_services"] == users["henry"]["last_services"] == ["never"]
 
 
 def test_key_rotation_unused_keys_and_two_active_keys(shop_findings):
@@ -91,14 +89,6 @@ def test_key_rotation_unused_keys_and_two_active_keys(shop_findings):
     assert only(shop_findings, "BP-IAM-05", "gina:key1", "key_unused").evidence["last_used"] == "never"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lib/awsbp/checks/iam.py access_keys() (BP-IAM-05) iterates inventory.iam.access_keys, which includes the "
-    "credential report's <root_account> row: root's access key gets per-user verdicts (key_not_rotated, "
-    "key_unused; keys_ok PASS when recent) although root keys are BP-IAM-01's (FAIL critical, 'delete them'), "
-    "and a PASS 'keys ok' for root contradicts it. Fix: skip root rows in BP-IAM-05 (e.g. filter access_keys "
-    "on users that are not is_root, as _users() does for the other user checks).",
-)
 def test_root_keys_are_judged_by_bp_iam_01_only(shop_findings):
     assert not [f for f in shop_findings if f.check_id == "BP-IAM-05" and f.resource_id.startswith(ROOT)]
 

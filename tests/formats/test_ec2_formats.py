@@ -48,7 +48,7 @@ def test_address_sources_inside_the_vpc(shop_findings):
     assert found[("sg-0default", "groups_only")] == PASS  # self-reference
     assert "sgr-0app-pl" not in {rid for rid, _ in found}  # prefix lists are not addresses inside the VPC
     suggestion = only(shop_findings, "BP-VPC-03", "sgr-0vpce", "private_cidr_source").evidence["suggestion"]
-    assert suggestion.startswith("sg-0app (app)")  # the group most interfaces in 10.20.0.0/16 use
+    assert suggestion[0] == {"group_id": "sg-0app", "group_name": "app"}  # most interfaces in 10.20.0.0/16 use it
 
 
 def test_private_subnets_bastions_and_nat(shop_findings):
@@ -117,15 +117,6 @@ def test_a_public_single_address_is_fine(shop):
     assert not [f for f in found if f.resource_id == "sgr-x-myip"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lib/awsbp/checks/vpc.py _world_ingress() selects only rules whose cidr is exactly 0.0.0.0/0 or ::/0; "
-    "CHECKS.md BP-VPC-02 judges by the address space a port is open to: rules that together cover the internet "
-    "(0.0.0.0/1 + 128.0.0.0/1, ::/1 + 8000::/1) and public ranges of /8 or larger count as world-open (today "
-    "such a group even gets PASS no_world_ingress; BP-VPC-04's bastion test reuses the same selection). Fix: per "
-    "(group, protocol, port range), union the ingress CIDRs and treat the rule as world-open when the union "
-    "covers 0.0.0.0/0 or ::/0, or when a public prefix of length <= 8 is present.",
-)
 @pytest.mark.parametrize(
     "cidrs",
     [("0.0.0.0/1", "128.0.0.0/1"), ("::/1", "8000::/1"), ("3.0.0.0/8",)],

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import tracemalloc
 
-import pytest
 from botocore.stub import Stubber
 
 from formats import harness, samples
@@ -73,16 +72,6 @@ def test_an_enterprise_account_is_collected_and_inventoried_in_bounded_memory():
         assert peak < BOUND * size, f"{step}: peak {peak / 1e6:.0f} MB for {size / 1e6:.1f} MB of JSON"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lib/awsbp/iam_inventory.py principal_permissions keeps, for every user and group, the full set of actions "
-    "its policies allow (policy.allowed_actions: one new set per principal, never shared). Here 80 principals with "
-    "a 10-service read-only policy take ~2.5 MB for 0.1 MB of JSON (~20x); with a realistic ReadOnlyAccess "
-    "(Describe/Get/List of every service, ~8,300 actions) it is ~0.5 MB per principal (measured by hand: 210 MB for "
-    "400 principals), so 5,000 users need ~2.6 GB. Fix: compute the allowed set once per distinct combination of "
-    "documents (users of the same groups share one frozenset), or keep per principal only what BP-IAM-08 uses "
-    "(IAM permissions-management and developer actions).",
-)
 def test_effective_permissions_of_every_principal_in_bounded_memory():
     services = ["ec2", "iam", "s3", "rds", "lambda", "dynamodb", "cloudformation", "logs", "kms", "sqs"]
     answer = enterprise_authorization_details(60, 20, groups=10, policies=30, read_only=services)

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from formats.samples import EXAMPLE_SECRET, REGION
+from formats.samples import FAKE_SECRET, REGION
 from formats.verdicts import verdicts
 from formats.worlds import collected
 
@@ -23,9 +21,16 @@ def test_plain_user_data_verdicts(shop_findings):
 
 def test_no_secret_value_is_stored_and_terminated_instances_are_not_asked():
     snapshot = collected("shop").snapshot()
-    assert EXAMPLE_SECRET not in json.dumps(snapshot.to_dict(), default=str)
+    assert FAKE_SECRET not in json.dumps(snapshot.to_dict(), default=str)
     items = snapshot.items("ec2", REGION, "DescribeInstanceAttribute")
-    assert {key for item in items for key in item} == {"InstanceId", "Size", "AwsbpSecrets"}
+    # what the collector keeps (collect/ec2.py): sizes, detections, and why a part could not be read — no content
+    assert {key for item in items for key in item} == {
+        "InstanceId",
+        "Size",
+        "AwsbpDecodedSize",
+        "AwsbpSecrets",
+        "AwsbpUnreadable",
+    }
     assert "i-0old" not in {item["InstanceId"] for item in items}
     every_region = [
         i for region in snapshot.regions for i in snapshot.items("ec2", region, "DescribeInstanceAttribute")
@@ -33,24 +38,10 @@ def test_no_secret_value_is_stored_and_terminated_instances_are_not_asked():
     assert collected("shop").calls["ec2.DescribeInstanceAttribute"] == len(every_region)  # one call per instance
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lib/awsbp/collect/ec2.py _user_data() base64-decodes and scans the bytes as UTF-8 text; gzip-compressed "
-    "user data (which cloud-init accepts, and Terraform's base64gzip produces) is scanned as binary noise, so an "
-    "AWS secret key inside gives BP-DEV-03 PASS clean_user_data. Fix: after base64, gunzip when the bytes start "
-    "with 1f 8b (and split MIME multipart parts) before scanning, as CHECKS.md BP-DEV-03 asks.",
-)
 def test_gzip_compressed_user_data_is_scanned(shop_findings):
     assert {s for (iid, _), s in verdicts(shop_findings, "BP-DEV-03").items() if iid == "i-0web3"} == {"FAIL"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lib/awsbp/collect/ec2.py _user_data() turns user data that is not base64 into an empty text (Size 0, no "
-    "secrets), so BP-DEV-03 says PASS clean_user_data for data it could not read; CHECKS.md: what cannot be "
-    "decoded is NOT_ASSESSED for that instance, never PASS. Fix: store a flag (e.g. AwsbpUndecodable) and have "
-    "user_data_secrets emit NOT_ASSESSED for such instances.",
-)
 def test_user_data_that_cannot_be_decoded_is_not_assessed(shop_findings):
     found = {s for (iid, _), s in verdicts(shop_findings, "BP-DEV-03").items() if iid == "i-0bastion1"}
     assert found == {"NOT_ASSESSED"}

@@ -25,8 +25,8 @@ from formats import harness
 from formats.harness import Snapshot
 from formats.samples import (
     ACCOUNT,
-    EXAMPLE_KEY_ID,
-    EXAMPLE_SECRET,
+    FAKE_KEY_ID,
+    FAKE_SECRET,
     GLOBAL,
     NOW,
     OTHER_REGION,
@@ -93,6 +93,21 @@ def serve_user_data(world: World, region: str, scripts: dict[str, str]) -> None:
         return out
 
     world.answer("ec2", region, "DescribeInstanceAttribute", answer)
+
+
+GITHUB_TOKEN = "ghp_" + "F0rmatsW0rldT0k3nAbCdEfGhIjKlMnOpQrSt"  # fabricated, split so hooks do not flag it
+
+
+def locked_function(name: str, role: str) -> dict:
+    """A function whose variables Lambda could not decrypt for the caller: ``Environment.Error``, no values."""
+    out = function(name, role)
+    out["Environment"] = {
+        "Error": {
+            "ErrorCode": "KMSAccessDeniedException",
+            "Message": "Lambda was unable to decrypt the environment variables because KMS access was denied.",
+        }
+    }
+    return out
 
 
 def serve_pipelines(world: World, region: str, pipelines: list[dict]) -> None:
@@ -200,6 +215,16 @@ def shop_policies() -> list[dict]:
     ]
 
 
+GITHUB_OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+
+
+def web_identity(provider: str, condition: dict) -> dict:
+    """A trust policy for an OIDC provider's tokens (AssumeRoleWithWebIdentity)."""
+    doc = trust_document({"Federated": provider}, condition)
+    doc["Statement"][0]["Action"] = "sts:AssumeRoleWithWebIdentity"
+    return doc
+
+
 def shop_details(account: str = ACCOUNT) -> dict:
     everything = document(statement("Allow", "*"))
     only_s3 = document(statement("Deny", not_action="s3:*", resource="*"))  # unconditional: everything but S3
@@ -242,6 +267,30 @@ def shop_details(account: str = ACCOUNT) -> dict:
                 trust_document({"AWS": [f"arn:aws:iam::{PARTNER}:role/support", PARTNER]}),
             ),
             role_detail("public-role", trust_document({"AWS": "*"})),
+            role_detail(  # people of the partner: the MFA condition is written the wrong way round
+                "partner-people",
+                trust_document(
+                    {"AWS": f"arn:aws:iam::{PARTNER}:root"}, {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
+                ),
+            ),
+            role_detail(  # CI: GitHub Actions' audience alone, which every repository on GitHub presents
+                "github-deploy",
+                web_identity(
+                    GITHUB_OIDC, {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}
+                ),
+            ),
+            role_detail(
+                "github-docs",
+                web_identity(
+                    GITHUB_OIDC,
+                    {
+                        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                        "StringLike": {
+                            "token.actions.githubusercontent.com:sub": "repo:example/docs:ref:refs/heads/main"
+                        },
+                    },
+                ),
+            ),
             role_detail(
                 "AWSServiceRoleForSupport",
                 trust_document({"Service": "support.amazonaws.com"}),
@@ -692,10 +741,9 @@ def shop_network(world: World) -> None:
         {
             "i-0web1": user_data("#cloud-config\npackages:\n  - nginx\n"),
             "i-0web2": user_data('#!/bin/bash\nexport DB_PASSWORD="Tr0ub4dor&3-horse-battery"\n'),
-            "i-0web3": user_data(f"#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY={EXAMPLE_SECRET}\n", gzipped=True),
+            "i-0web3": user_data(f"#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY={FAKE_SECRET}\n", gzipped=True),
             "i-0batch": user_data(
-                f"#!/bin/bash\nexport AWS_ACCESS_KEY_ID={EXAMPLE_KEY_ID}\n"
-                f"export AWS_SECRET_ACCESS_KEY={EXAMPLE_SECRET}\n"
+                f"#!/bin/bash\nexport AWS_ACCESS_KEY_ID={FAKE_KEY_ID}\nexport AWS_SECRET_ACCESS_KEY={FAKE_SECRET}\n"
             ),
             "i-0bastion1": "not base64 at all!",
         },
@@ -794,10 +842,11 @@ def shop_devtools(world: World) -> None:
             function(
                 "nightly-admin",
                 "lambda-admin",
-                variables={"AWS_ACCESS_KEY_ID": EXAMPLE_KEY_ID, "AWS_SECRET_ACCESS_KEY": EXAMPLE_SECRET},
+                variables={"AWS_ACCESS_KEY_ID": FAKE_KEY_ID, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET},
             ),
             function("thumbnails", "lambda-orders"),  # no environment at all
             function("orphan", "lambda-gone", variables={}),  # its role was deleted
+            locked_function("billing-export", "lambda-orders"),  # Lambda could not decrypt its variables for us
         ],
     )
     serve_projects(
@@ -809,8 +858,8 @@ def shop_devtools(world: World) -> None:
                 "build-deploy",
                 [
                     ("STAGE", "prod", "PLAINTEXT"),
-                    ("AWS_ACCESS_KEY_ID", EXAMPLE_KEY_ID, "PLAINTEXT"),
-                    ("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET, "PLAINTEXT"),
+                    ("AWS_ACCESS_KEY_ID", FAKE_KEY_ID, "PLAINTEXT"),
+                    ("AWS_SECRET_ACCESS_KEY", FAKE_SECRET, "PLAINTEXT"),
                 ],
             ),
             codebuild_project(
@@ -824,7 +873,19 @@ def shop_devtools(world: World) -> None:
             codebuild_project("image-build", "pipeline-main", [("REPO", "web", "PLAINTEXT")], privileged=True),
         ],
     )
-    serve_pipelines(world, r, [pipeline("shop-release", "pipeline-main")])
+    serve_pipelines(
+        world,
+        r,
+        [
+            pipeline("shop-release", "pipeline-main"),
+            pipeline(  # a GitHub (version 1) source action holding its token in the settings
+                "docs-release",
+                "pipeline-main",
+                configuration={"Owner": "example", "Repo": "docs", "Branch": "main", "OAuthToken": GITHUB_TOKEN},
+            ),
+            pipeline("deploy-legacy", "pipeline-main", variables={"AWS_ACCESS_KEY_ID": FAKE_KEY_ID, "STAGE": "prod"}),
+        ],
+    )
     world.items(
         "ecr",
         r,
@@ -1122,10 +1183,11 @@ def payments_prod_account() -> World:
 
 
 def blind_account() -> World:
-    """The network cannot be read here (the audit role lacks ec2:Describe*)."""
+    """The network cannot be read here (the audit role lacks ec2:Describe*), nor the pipelines."""
     world = World(account=BLIND, name="blind")
     denied = Error("UnauthorizedOperation", "You are not authorized to perform this operation.", 403)
     world.fail("ec2", REGION, ["DescribeVpcs", "DescribeSubnets", "DescribeRouteTables"], denied)
+    world.fail("codepipeline", REGION, ["ListPipelines"], Error("AccessDeniedException", "not authorized", 400))
     add_iam(
         world,
         report=[],

@@ -1,9 +1,26 @@
-"""The catalog: commentary and messages per check, in Japanese and English, kept as Markdown.
+r"""The catalog: commentary and messages per check, in Japanese and English, kept as Markdown.
 
 ``catalog/<lang>/<domain>.md`` holds a domain title (``# …``), an introduction, then one section
 per check (``## BP-VPC-01 Title``) with four subsections: why it matters, what we check, how to
-fix, and messages (``- `reason`: template with {placeholders}``). UI labels live in ``ui.yaml``.
+fix, and messages (``- `reason`: template with {placeholders}``), and last a words section (``## Words`` /
+``## 用語``) saying how evidence values read in that language. UI labels live in ``ui.yaml``.
 Like parliament's config, an unknown check id or reason raises: words never go missing silently.
+
+How a message is written from a finding's evidence (checks give language-neutral values: names, numbers,
+ISO dates, setting keys, lists of these):
+
+* ``- `key=value`: word`` replaces that value of that key by a word (``setting=minimum_length``: 最小文字数);
+* ``- `key~pattern`: replacement`` writes a value that matches a regular expression in full (``^(.+), line
+  (\d+)$`` → ``「\1」の \2 行目``); the first pattern that matches wins;
+* ``- `key`: 「{}」`` is the form of every other value of the key (a name set off as the language does it);
+* a list is each item in that way, joined as the language joins them (``「a」、「b」``), the first
+  :data:`LIST_SHOWN` items and then how many more (``ほか 3 件``); ``- `key[]`: （…: {}）`` is the form of the
+  whole list, which then reads as nothing when the list is empty (otherwise an empty list is the word for none);
+* a record (a dict, e.g. one access key) is written by its key's form with named fields
+  (``キー {key}（作成から {age_days} 日）``), each field written by these same rules (its words keyed
+  ``record.field``);
+* an ISO date (``2026-11-30``) is written as the language writes dates (``2026年11月30日``, ``30 Nov 2026``);
+  ``True``/``False`` are on/off and ``"never"`` the language's word for it, unless the words say otherwise.
 """
 
 from __future__ import annotations
@@ -31,6 +48,15 @@ SECTIONS = {
 }
 CHECK_HEADING = re.compile(r"^## (BP-[A-Z]+-\d+)\s+(.+)$")
 MESSAGE_LINE = re.compile(r"^- `([a-z0-9_]+)`:\s*(.+)$")
+WORDS_HEADING = {"en": "## Words", "ja": "## 用語"}
+WORD_LINE = re.compile(r"^- `([a-z0-9_.]+(?:\[\])?)(?:([=~])([^`]*))?`: ?(.*)$")  # a 2nd space after ':' is kept
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+LIST_SHOWN = 5
+"""Items of a list shown in a message; the rest are counted (the evidence keeps them all)."""
+LIST_SEPARATOR = {"ja": "、", "en": ", "}
+MORE = {"ja": "ほか {n} 件", "en": "and {n} more"}
+NONE = {"ja": "なし", "en": "none"}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class CatalogError(KeyError):
@@ -62,6 +88,12 @@ class DomainText:
     title: str
     intro: str
     checks: dict[str, CheckText]
+    forms: dict[str, str] = field(default_factory=dict)
+    """Evidence key -> the form of its values (``「{}」``)."""
+    words: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(evidence key, value) -> the word for that value."""
+    rewrites: dict[str, list[tuple[re.Pattern[str], str]]] = field(default_factory=dict)
+    """Evidence key -> (pattern, replacement) applied in order to its values."""
 
 
 def parse_domain(domain: str, lang: str, text: str) -> DomainText:
@@ -73,6 +105,10 @@ def parse_domain(domain: str, lang: str, text: str) -> DomainText:
     part: str | None = None
     buffer: list[str] = []
     in_code = False
+    forms: dict[str, str] = {}
+    words: dict[tuple[str, str], str] = {}
+    rewrites: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+    in_words = False
 
     def flush() -> None:
         if current is not None and part is not None:
@@ -89,6 +125,23 @@ def parse_domain(domain: str, lang: str, text: str) -> DomainText:
     for line in text.splitlines():
         if line.startswith("```"):
             in_code = not in_code
+        if not in_code and line.strip() == WORDS_HEADING[lang]:
+            flush()
+            current, part, in_words = None, None, True
+            continue
+        if in_words:
+            m = WORD_LINE.match(line.rstrip())
+            if m:
+                key, kind, value, word = m.groups()
+                if kind is None:
+                    forms[key] = word
+                elif kind == "=":
+                    words[(key, value)] = word
+                else:
+                    rewrites.setdefault(key, []).append((re.compile(value), word))
+            elif line.strip() and not line.startswith(">"):
+                raise CatalogError(f"{lang}/{domain}.md: not a word line in {WORDS_HEADING[lang]}: {line!r}")
+            continue
         if not in_code and line.startswith("# ") and current is None and not intro_lines:
             title = line[2:].strip()
             continue
@@ -110,7 +163,7 @@ def parse_domain(domain: str, lang: str, text: str) -> DomainText:
         else:
             buffer.append(line)
     flush()
-    return DomainText(domain, title, "\n".join(intro_lines).strip(), checks)
+    return DomainText(domain, title, "\n".join(intro_lines).strip(), checks, forms, words, rewrites)
 
 
 @cache
@@ -197,11 +250,13 @@ class Catalog:
     def message(self, finding: Finding) -> str:
         """The finding's one-line detail in this language, from its reason and evidence."""
         if finding.reason in RUNNER_REASONS:
-            return self.ui(finding.reason, **finding.evidence)
+            domain = self.domain(domain_of(finding.check_id).key)
+            return self.ui(finding.reason, **{k: self.value(domain, k, v) for k, v in finding.evidence.items()})
         template = self.check(finding.check_id).messages.get(finding.reason)
         if template is None:
             raise CatalogError(f"{finding.check_id}: no message for reason {finding.reason!r} in {self.lang}")
-        evidence = {k: self._value_label(v) for k, v in finding.evidence.items()}
+        domain = self.domain(domain_of(finding.check_id).key)
+        evidence = {k: self.value(domain, k, v) for k, v in finding.evidence.items()}
         values = {
             "resource_id": finding.resource_id,
             "resource_name": finding.resource_name,
@@ -209,15 +264,54 @@ class Catalog:
             "region": finding.region,
             **evidence,
         }
-        return template.format_map(_Missing(values))
+        return self._spaced(template.format_map(_Missing(values)))
 
-    def _value_label(self, value: Any) -> Any:
-        """Evidence values shown in words per language: ``True`` is "on" (ja 有効), ``"never"`` stays readable."""
+    def _spaced(self, text: str) -> str:
+        """Japanese sets a Latin word off from kana and kanji with a space (``デフォルト VPC に``), whether the word
+        comes from the template or from a value; digits (``2026年``) and punctuation stay as they are."""
+        if self.lang != "ja":
+            return text
+        text = re.sub(r"([A-Za-z])([\u3040-\u30ff\u4e00-\u9fff])", r"\1 \2", text)
+        return re.sub(r"([\u3040-\u30ff\u4e00-\u9fff])([A-Za-z])", r"\1 \2", text)
+
+    def value(self, domain: DomainText, key: str, value: Any) -> str:
+        """One evidence value as this language writes it (rules in the module docstring)."""
+        if isinstance(value, list | tuple):
+            whole = domain.forms.get(f"{key}[]")
+            if not value:
+                return "" if whole else NONE[self.lang]
+            items = [self.value(domain, key, item) for item in value]
+            shown = LIST_SEPARATOR[self.lang].join(items[:LIST_SHOWN])
+            if len(items) > LIST_SHOWN:
+                gap = " " if shown[-1:].isascii() else ""  # 「a」ほか 3 件 / a, b and 3 more
+                shown += gap + MORE[self.lang].format(n=len(items) - LIST_SHOWN)
+            return whole.replace("{}", shown) if whole else shown
+        if isinstance(value, dict):
+            fields = {k: self.value(domain, f"{key}.{k}", v) for k, v in value.items()}
+            form = domain.forms.get(key)
+            if form is None:
+                return ", ".join(f"{k}: {v}" for k, v in fields.items())
+            return form.format_map(_Missing(fields))
         if isinstance(value, bool):
-            return self.ui("value_on" if value else "value_off")
-        if value == "never":
+            word = domain.words.get((key, str(value).lower()))
+            return word if word is not None else self.ui("value_on" if value else "value_off")
+        if value is None:
+            return "-"
+        text = str(value)
+        word = domain.words.get((key, text))
+        if word is not None:
+            return word
+        if text == "never":
             return self.ui("value_never")
-        return value
+        date = ISO_DATE.match(text)
+        if date and not isinstance(value, int | float):
+            year, month, day = (int(part) for part in date.groups())
+            return f"{year}年{month}月{day}日" if self.lang == "ja" else f"{day} {MONTHS[month - 1]} {year}"
+        for pattern, replacement in domain.rewrites.get(key, []):
+            if pattern.search(text):
+                return pattern.sub(replacement, text)
+        form = domain.forms.get(key)
+        return form.replace("{}", text) if form else text
 
     def localize(self, findings: list[Finding]) -> list[Finding]:
         """Fill title, detail and remediation of each finding in this language (in place)."""

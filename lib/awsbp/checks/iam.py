@@ -5,15 +5,23 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
 
 from awsbp.checks.spec import CheckSpec, Reason
 from awsbp.findings import Finding, Severity, Status
-from awsbp.inventory import AWS_KEY, ROOT_USER, Inventory
+from awsbp.inventory import AWS_KEY, ROOT_USER, Inventory, PolicyRef
 from awsbp.params import Settings
-from awsbp.policy import PERMISSIONS_MANAGEMENT, access_level, allows_star_on_star, expand, trusted_principals
+from awsbp.policy import (
+    PERMISSIONS_MANAGEMENT,
+    Condition,
+    access_level,
+    allows_star_on_star,
+    expand,
+    trusted_principals,
+)
 
 FAIL, PASS, REVIEW, NOT_ASSESSED = Status.FAIL, Status.PASS, Status.REVIEW, Status.NOT_ASSESSED
 CRIT, HIGH, MED, LOW, INFO = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFORMATIONAL)
@@ -111,8 +119,10 @@ IAM_06 = CheckSpec(
     article="iam.switch_role",
     reasons={
         "trusts_anyone": Reason(FAIL, CRIT),
+        "federated_no_condition": Reason(FAIL, HIGH),
         "same_person_multiple_accounts": Reason(FAIL, MED),
         "cross_account_no_condition": Reason(REVIEW, MED),
+        "federated_guarded": Reason(PASS, HIGH),
         "cross_account_guarded": Reason(PASS, MED),
         "no_external_trust": Reason(PASS, MED),
     },
@@ -181,12 +191,15 @@ CHECKS = (IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09
 
 
 def _date(value: object) -> str:
+    """An ISO date (the catalog writes it per language), or ``"never"``."""
     return value.date().isoformat() if hasattr(value, "date") and value is not None else "never"  # type: ignore[union-attr]
 
 
-def _sample(values: Iterable[str], limit: int = 5) -> str:
-    items = sorted(values)
-    return ", ".join(items[:limit]) + (f" (+{len(items) - limit})" if len(items) > limit else "") if items else "-"
+def _policy_label(ref: PolicyRef) -> str:
+    """How a policy is named in evidence: ``AdministratorAccess``, ``deploy (inline)``, ``deploy (inline) via
+    dev-leads`` (held through a group); the catalog words these per language."""
+    label = f"{ref.name} (inline)" if ref.inline else ref.name
+    return f"{label} via {ref.via}" if ref.via else label
 
 
 def _by_user(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -241,20 +254,24 @@ def password_policy(inv: Inventory, settings: Settings) -> list[Finding]:
     """The account password policy is at least as strong as the settings ask, setting by setting."""
     account = inv.account_id
     current = inv.iam.password_policy
-    named: dict[str, Any] = {"name": "password policy"}
+    named: dict[str, Any] = {"name": "PasswordPolicy"}
     if current is None:
         return [IAM_02.finding("no_password_policy", G, "password_policy", account, **named)]
     wanted = settings.password_policy
-    weak: list[tuple[str, object, object]] = []
+    # (setting, the policy's field, actual, expected, unit): evidence in words, not keys (the catalog names each)
+    weak: list[tuple[str, str, object, object, str]] = []
     if current.get("MinimumPasswordLength", 0) < wanted.minimum_length:
-        weak.append(("minimum_length", current.get("MinimumPasswordLength", 0), wanted.minimum_length))
+        length = current.get("MinimumPasswordLength", 0)
+        weak.append(("minimum_length", "MinimumPasswordLength", length, wanted.minimum_length, "characters"))
     for setting, key in PASSWORD_FLAGS.items():
         if getattr(wanted, setting) and not current.get(key, False):
-            weak.append((setting, False, True))
+            weak.append((setting, key, False, True, ""))
     if current.get("PasswordReusePrevention", 0) < wanted.reuse_prevention:
-        weak.append(("reuse_prevention", current.get("PasswordReusePrevention", 0), wanted.reuse_prevention))
+        reuse = current.get("PasswordReusePrevention", 0)
+        weak.append(("reuse_prevention", "PasswordReusePrevention", reuse, wanted.reuse_prevention, "passwords"))
     if wanted.max_age_days and not 0 < current.get("MaxPasswordAge", 0) <= wanted.max_age_days:
-        weak.append(("max_age_days", current.get("MaxPasswordAge", "none"), wanted.max_age_days))
+        age = current.get("MaxPasswordAge") or "none"
+        weak.append(("max_age_days", "MaxPasswordAge", age, wanted.max_age_days, "days"))
     if not weak:
         return [IAM_02.finding("policy_ok", G, "password_policy", account, **named)]
     return [
@@ -263,12 +280,13 @@ def password_policy(inv: Inventory, settings: Settings) -> list[Finding]:
             G,
             "password_policy",
             f"{account}:{setting}",
-            name=f"password policy: {setting}",
+            name=f"PasswordPolicy.{field}",
             setting=setting,
             actual=actual,
             expected=expected,
+            unit=unit,
         )
-        for setting, actual, expected in weak
+        for setting, field, actual, expected, unit in weak
     ]
 
 
@@ -307,16 +325,20 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
         out.append(IAM_04.finding(reason, *where, **common, profile=profile))
     # access keys in code and configuration: the detections BP-DEV-01..03 report too (one detection, two views)
     found = inv.devtools.secret_detections
-    for d in found[found["type"] == AWS_KEY].drop_duplicates(["resource_id"]).to_dict("records"):
+    keys_found = found[found["type"] == AWS_KEY]
+    for (source, rid), hits in keys_found.groupby(["source", "resource_id"], sort=True):
+        d = hits.iloc[0]
         out.append(
             IAM_04.finding(
                 "access_key_in_code",
                 d["region"],
                 d["resource_type"],
-                d["resource_id"],
+                str(rid),
                 name=d["name"],
-                where=d["source"],
+                kind=source,
+                place=source,
                 resource=d["name"],
+                where=list(dict.fromkeys(hits["where"])),
             )
         )
     keys = _by_user(inv.iam.access_keys[inv.iam.access_keys["active"]])
@@ -334,43 +356,57 @@ def roles_not_keys(inv: Inventory, settings: Settings) -> list[Finding]:
                 u["user"],
                 arn=u["arn"],
                 user=u["user"],
-                keys=len(mine),
-                key_age_days=max(ages) if ages else "-",
-                last_service=", ".join(services) or "never used",
+                key_count=len(mine),
+                key_age_days=max(ages) if ages else None,
+                last_services=services or ["never"],
             )
         )
     return out
 
 
+def _key(inv: Inventory, k: dict[str, Any]) -> dict[str, Any]:
+    """One access key as evidence: the credential report has no key id, so its slot (key 1, key 2), when it was
+    created or last rotated and how long ago, and when it was last used."""
+    return {
+        "key": k["key"],
+        "rotated": _date(k["last_rotated"]),
+        "age_days": inv.days_since(k["last_rotated"]),
+        "last_used": _date(k["last_used"]),
+    }
+
+
 @IAM_05.rule
 def access_keys(inv: Inventory, settings: Settings) -> list[Finding]:
-    """One active key per user, rotated within the limit, and in use."""
+    """One active key per user, rotated within the limit, and in use (root's keys are BP-IAM-01's)."""
     out = []
-    keys = inv.iam.access_keys[inv.iam.access_keys["active"]]
+    keys = inv.iam.access_keys
+    keys = keys[keys["active"] & (keys["user"] != ROOT_USER)]
     for user, mine in keys.groupby("user"):
         user = str(user)
+        rows = mine.to_dict("records")
         found = []
-        if len(mine) > 1:
-            found.append(IAM_05.finding("two_active_keys", G, "iam_user", user, user=user))
-        for k in mine.to_dict("records"):
+        if len(rows) > 1:
+            found.append(
+                IAM_05.finding("two_active_keys", G, "iam_user", user, user=user, keys=[_key(inv, k) for k in rows])
+            )
+        for k in rows:
             rid = f"{user}:key{k['key']}"
-            where, who = (G, "access_key", rid), {"name": rid, "user": user, "key": k["key"]}
+            where, who = (G, "access_key", rid), {"name": rid, "user": user, **_key(inv, k)}
             age = inv.days_since(k["last_rotated"])
             if age is not None and age > settings.key_max_age_days:
-                found.append(
-                    IAM_05.finding("key_not_rotated", *where, **who, age_days=age, max_days=settings.key_max_age_days)
-                )
+                found.append(IAM_05.finding("key_not_rotated", *where, **who, max_days=settings.key_max_age_days))
             idle = inv.days_since(k["last_used"] or k["last_rotated"])
             if idle is None or idle > settings.unused_days:
-                days = idle if idle is not None else "-"
-                found.append(IAM_05.finding("key_unused", *where, **who, last_used=_date(k["last_used"]), days=days))
-        out += found or [IAM_05.finding("keys_ok", G, "iam_user", user, user=user)]
+                found.append(IAM_05.finding("key_unused", *where, **who, days=idle, unused_days=settings.unused_days))
+        out += found or [IAM_05.finding("keys_ok", G, "iam_user", user, user=user, keys=[_key(inv, k) for k in rows])]
     return out
 
 
 @IAM_06.rule
 def switch_role(inv: Inventory, settings: Settings) -> list[Finding]:
-    """Roles trusting other accounts are guarded by ExternalId or MFA; nothing trusts everyone."""
+    """Roles trusting other accounts are guarded by a condition that narrows the trust (an ExternalId that must
+    match, MFA that must have been used); roles trusting an identity provider (OIDC, SAML) by a subject or audience
+    that must match; nothing trusts everyone. A condition counts by its operator and value, not its key alone."""
     out = []
     for r in inv.iam.iam_roles.to_dict("records"):
         if r["path"].startswith("/aws-service-role/"):
@@ -379,23 +415,61 @@ def switch_role(inv: Inventory, settings: Settings) -> list[Finding]:
         where = (G, "iam_role", r["role"])
         principals = trusted_principals(r["trust"])
         anyone = [p for p in principals if p.account == "*"]
-        foreign = [p for p in principals if p.account not in ("", "*", inv.account_id)]
         if anyone:
-            out.append(IAM_06.finding("trusts_anyone", *where, **base, principal=anyone[0].kind + ": *"))
-        elif foreign:
-            accounts = ", ".join(sorted({p.account for p in foreign}))
-            guards = set.intersection(*(set(p.condition_keys) for p in foreign))
-            guarded = sorted(guards & {"sts:externalid", "aws:multifactorauthpresent", "aws:multifactorauthage"})
-            if guarded:
-                conditions = ", ".join(guarded)
+            out.append(IAM_06.finding("trusts_anyone", *where, **base, principal=f"{anyone[0].kind}: *"))
+            continue
+        federated = [p for p in principals if p.kind == "Federated"]
+        foreign = [p for p in principals if p.account not in ("", "*", inv.account_id)]
+        if federated:
+            providers = sorted({_provider_name(p.value) for p in federated})
+            if open_ := [p for p in federated if not p.guards]:
                 out.append(
-                    IAM_06.finding("cross_account_guarded", *where, **base, accounts=accounts, conditions=conditions)
+                    IAM_06.finding(
+                        "federated_no_condition",
+                        *where,
+                        **base,
+                        providers=sorted({_provider_name(p.value) for p in open_}),
+                        ignored=_conditions(c for p in open_ for c in p.conditions),
+                    )
                 )
             else:
-                out.append(IAM_06.finding("cross_account_no_condition", *where, **base, accounts=accounts))
-        else:
+                guards = _conditions(c for p in federated for c in p.guards)
+                out.append(IAM_06.finding("federated_guarded", *where, **base, providers=providers, conditions=guards))
+        if foreign:
+            if unguarded := [p for p in foreign if not p.guards]:
+                out.append(
+                    IAM_06.finding(
+                        "cross_account_no_condition",
+                        *where,
+                        **base,
+                        accounts=sorted({p.account for p in unguarded}),
+                        ignored=_conditions(c for p in unguarded for c in p.conditions),
+                    )
+                )
+            else:
+                accounts = sorted({p.account for p in foreign})
+                guards = _conditions(c for p in foreign for c in p.guards)
+                out.append(
+                    IAM_06.finding("cross_account_guarded", *where, **base, accounts=accounts, conditions=guards)
+                )
+        if not federated and not foreign:
             out.append(IAM_06.finding("no_external_trust", *where, **base))
     return out
+
+
+def _provider_name(value: str) -> str:
+    """``arn:<partition>:iam::1:oidc-provider/token.actions.githubusercontent.com`` →
+    ``token.actions.githubusercontent.com``;
+    ``…:saml-provider/Okta`` → ``Okta``; a public provider (``accounts.google.com``) as it is."""
+    for marker in (":oidc-provider/", ":saml-provider/"):
+        if marker in value:
+            return value.split(marker, 1)[1]
+    return value
+
+
+def _conditions(found: Iterable[Condition]) -> list[str]:
+    """Conditions as written (``StringEquals sts:ExternalId = 7f3c``), once each, in order."""
+    return list(dict.fromkeys(str(c) for c in found))
 
 
 def person_key(user_name: str) -> str:
@@ -415,7 +489,7 @@ def same_person_across_accounts(inventories: list[Inventory]) -> list[Finding]:
             if len(key) >= 3:
                 seen[key].add((inv.account_id, u["user"]))
     out = []
-    for key, holders in sorted(seen.items()):
+    for _person, holders in sorted(seen.items()):
         accounts = sorted({a for a, _ in holders})
         if len(accounts) < 2:
             continue
@@ -426,8 +500,8 @@ def same_person_across_accounts(inventories: list[Inventory]) -> list[Finding]:
                 G,
                 "iam_user",
                 names[0],
-                person=key,
-                accounts=", ".join(accounts),
+                users=sorted({n for _, n in holders}),
+                accounts=accounts,
                 count=len(accounts),
             )
             finding.account_id = account
@@ -453,40 +527,51 @@ def no_https_git_credentials(inv: Inventory, settings: Settings) -> list[Finding
     return out
 
 
-def iam_admin_actions(actions: set[str]) -> set[str]:
+def iam_admin_actions(actions: AbstractSet[str]) -> set[str]:
     """IAM actions of access level Permissions management: what makes a principal an IAM administrator."""
     return {a for a in actions if a.lower().startswith("iam:") and access_level(a) == PERMISSIONS_MANAGEMENT}
 
 
 @IAM_08.rule
 def separate_iam_admins(inv: Inventory, settings: Settings) -> list[Finding]:
-    """Principals who can manage IAM are few and do not also hold developer rights."""
+    """Principals who can manage IAM are few and do not also hold developer rights. The evidence names the policies
+    that grant each right (what to change), with the number of actions they give."""
     out = []
     developer = expand(settings.developer_actions)
     admins = []
+    admin_actions: dict[int, set[str]] = {}  # principals holding the same policies share one Actions object
     for p in inv.iam.principal_permissions.to_dict("records"):
         ptype, name = p["principal_type"], p["principal"]
         base = {"name": name, "arn": p["arn"], "principal_type": ptype, "principal": name}
         where = (G, f"iam_{ptype}", name)
         if p["unreadable"]:
-            out.append(IAM_08.finding("policy_unreadable", *where, **base, policies=_sample(p["unreadable"])))
+            out.append(IAM_08.finding("policy_unreadable", *where, **base, policies=sorted(p["unreadable"])))
             continue
-        iam_admin = iam_admin_actions(p["actions"])
-        dev = developer & p["actions"]
+        actions = p["actions"]
+        if id(actions) not in admin_actions:
+            admin_actions[id(actions)] = iam_admin_actions(actions)
+        iam_admin = admin_actions[id(actions)]
+        dev = developer & actions
         if iam_admin:
             admins.append(f"{ptype}:{name}")
+            iam_policies = [_policy_label(r) for r in inv.iam.granting(p["policies"], iam_admin)]
             if dev:
+                dev_policies = [_policy_label(r) for r in inv.iam.granting(p["policies"], dev)]
                 out.append(
                     IAM_08.finding(
                         "admin_and_developer",
                         *where,
                         **base,
-                        iam_actions=_sample(iam_admin, 3),
-                        developer_actions=_sample(dev, 3),
+                        iam_policies=iam_policies,
+                        iam_count=len(iam_admin),
+                        developer_policies=dev_policies,
+                        developer_count=len(dev),
                     )
                 )
             else:
-                out.append(IAM_08.finding("iam_admin", *where, **base, iam_actions=_sample(iam_admin, 3)))
+                out.append(
+                    IAM_08.finding("iam_admin", *where, **base, iam_policies=iam_policies, iam_count=len(iam_admin))
+                )
         else:
             out.append(IAM_08.finding("separated", *where, **base, developer=bool(dev)))
     if len(admins) > settings.max_iam_admins:
@@ -496,10 +581,10 @@ def separate_iam_admins(inv: Inventory, settings: Settings) -> list[Finding]:
                 G,
                 "account",
                 inv.account_id,
-                name="IAM administrators",
+                name=inv.account_id,
                 count=len(admins),
                 max=settings.max_iam_admins,
-                admins=_sample(admins, 10),
+                admins=sorted(admins),
             )
         )
     return out
@@ -513,7 +598,7 @@ def groups_and_least_privilege(inv: Inventory, settings: Settings) -> list[Findi
         direct = [arn.rsplit("/", 1)[-1] for arn in u["attached"]] + [f"{n} (inline)" for n in u["inline"]]
         where, who = (G, "iam_user", u["user"]), {"arn": u["arn"], "user": u["user"]}
         if direct:
-            out.append(IAM_09.finding("user_attached_policies", *where, **who, policies=_sample(direct)))
+            out.append(IAM_09.finding("user_attached_policies", *where, **who, policies=sorted(direct)))
         else:
             out.append(IAM_09.finding("groups_and_roles_only", *where, **who))
     for arn, p in inv.iam.managed_policies.items():
@@ -581,7 +666,7 @@ def access_analyzer(inv: Inventory, settings: Settings) -> list[Finding]:
     for region in inv.regions:
         active = analyzers[(analyzers["region"] == region) & (analyzers["status"].str.upper() == "ACTIVE")]
         if len(active):
-            names = ", ".join(sorted(active["name"]))
+            names = sorted(active["name"])
             out.append(IAM_11.finding("analyzer_active", region, "region", region, analyzers=names))
         else:
             out.append(IAM_11.finding("no_analyzer", region, "region", region))

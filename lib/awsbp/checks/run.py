@@ -2,8 +2,11 @@
 
 For a region where an API a check ``needs`` was not collected, the check's findings for that region are
 dropped and replaced by one NOT_ASSESSED finding that names the failed API; a global gap drops every finding
-of the check. A check can therefore never report PASS on missing data. A check that raises becomes a
-NOT_ASSESSED ``check_error`` finding, never a crash of the run.
+of the check, wherever it is reported. Findings of the account as a whole (region ``global``) of a check
+with a regional gap keep only what was found — a FAIL or REVIEW found in the regions that were read stands,
+the gap can only hide more — and lose their PASS, which the missing region could contradict. A check can
+therefore never report PASS on missing data. A check that raises becomes a NOT_ASSESSED ``check_error``
+finding, never a crash of the run.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Iterable
 
 from awsbp.checks.registry import REGISTRY
 from awsbp.checks.spec import CHECK_ERROR_REASON, CheckSpec
-from awsbp.findings import Finding
+from awsbp.findings import Finding, Status
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
 from awsbp.snapshot import GLOBAL
@@ -44,9 +47,15 @@ def run_check(spec: CheckSpec, inventory: Inventory, settings: Settings) -> list
     except Exception as err:  # noqa: BLE001 - a broken check must show as a gap, not crash the run
         failure = spec.gap(account, GLOBAL, [f"check failed: {type(err).__name__}: {err}"], CHECK_ERROR_REASON)
         return [failure, *gap_findings]
+    snapshot = inventory.snapshot
+    global_gap = any(
+        not snapshot.has(service, GLOBAL, api) for service, api in spec.needs if snapshot.region_of(service, "")
+    )
     kept = []
     for finding in found:
-        if finding.region in gaps or (gaps and finding.region == GLOBAL):
+        if finding.region in gaps:
+            continue
+        if finding.region == GLOBAL and gaps and (global_gap or finding.status == Status.PASS):
             continue
         finding.account_id = account
         kept.append(finding)

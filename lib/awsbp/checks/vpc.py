@@ -9,7 +9,7 @@ import pandas as pd
 
 from awsbp.checks.spec import CheckSpec, Reason
 from awsbp.findings import Finding, Severity, Status
-from awsbp.inventory import WORLD, Inventory, cidr_overlaps, is_private_cidr, rule_ports
+from awsbp.inventory import ALL_PORTS, WORLD, Inventory, cidr_overlaps, is_private_cidr
 from awsbp.params import Settings
 
 FAIL, PASS, REVIEW, NOT_ASSESSED = Status.FAIL, Status.PASS, Status.REVIEW, Status.NOT_ASSESSED
@@ -145,10 +145,9 @@ def _vpc_names(inv: Inventory) -> dict[str, str]:
     return {v["vpc_id"]: v["name"] or v["vpc_id"] for v in inv.network.vpcs.to_dict("records")}
 
 
-def _join(values: Any, limit: int = 10) -> str:
-    values = [str(v) for v in values]
-    shown = ", ".join(values[:limit])
-    return shown + (f" (+{len(values) - limit})" if len(values) > limit else "") if values else "-"
+def _names(values: Any) -> list[str]:
+    """Evidence lists are lists: the catalog writes them per language (and shows the first few)."""
+    return [str(v) for v in values]
 
 
 def _by_group(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -167,6 +166,11 @@ def _opens_any(ports: tuple[int, int] | None, wanted: list[int]) -> bool:
     return ports is not None and any(ports[0] <= p <= ports[1] for p in wanted)
 
 
+def _opened(ranges: list[tuple[int, int] | None], wanted: list[int]) -> list[int]:
+    """Which of ``wanted`` ports the ranges open: ``_opened([(20, 25)], [22, 3389]) -> [22]``."""
+    return [p for p in wanted if any(_opens_any(r, [p]) for r in ranges)]
+
+
 def _within(ports: tuple[int, int] | None, allowed: list[int]) -> bool:
     if ports is None or ports[1] - ports[0] > len(allowed):
         return False
@@ -174,8 +178,9 @@ def _within(ports: tuple[int, int] | None, allowed: list[int]) -> bool:
 
 
 def _world_ingress(inv: Inventory) -> pd.DataFrame:
-    rules = inv.network.sg_rules
-    return rules[~rules["is_egress"] & rules["cidr"].isin(WORLD)]
+    """Ingress rules that open a port to the internet, judged by address space (``inventory.network.world_ingress``):
+    BP-VPC-02 and BP-VPC-04's bastion test read the same rows."""
+    return inv.network.world_ingress
 
 
 @VPC_01.rule
@@ -188,7 +193,7 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
         inside = workloads[workloads["vpc_id"] == vid]
         base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
         if vpc["is_default"] and len(inside):
-            workloads_here = _join(inside["name"])
+            workloads_here = _names(inside["name"])
             out.append(
                 VPC_01.finding(
                     "default_vpc_workloads", region, "vpc", vid, **base, workloads=workloads_here, count=len(inside)
@@ -201,11 +206,11 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
         if len(systems) > 1:
             out.append(
                 VPC_01.finding(
-                    "multiple_systems", region, "vpc", vid, **base, systems=_join(systems), count=len(systems)
+                    "multiple_systems", region, "vpc", vid, **base, systems=_names(systems), count=len(systems)
                 )
             )
         if len(untagged):
-            names = _join(untagged["name"])
+            names = _names(untagged["name"])
             out.append(
                 VPC_01.finding("untagged_workloads", region, "vpc", vid, **base, untagged=names, count=len(untagged))
             )
@@ -218,7 +223,8 @@ def one_system_per_vpc(inv: Inventory, settings: Settings) -> list[Finding]:
 
 @VPC_02.rule
 def no_world_ingress(inv: Inventory, settings: Settings) -> list[Finding]:
-    """World-open ingress is only for internet-facing load balancers on public ports."""
+    """World-open ingress is only for internet-facing load balancers on public ports. A rule is world-open when the
+    address space its port is open to is the internet or a large part of it (one rule or several together)."""
     out = []
     world = _by_group(_world_ingress(inv))
     usage = _by_group(inv.network.sg_usage)
@@ -226,23 +232,43 @@ def no_world_ingress(inv: Inventory, settings: Settings) -> list[Finding]:
         gid, region, env = sg["group_id"], sg["region"], sg["environment"]
         base = {"name": sg["name"], "environment": env, "group_id": gid, "group_name": sg["name"]}
         rules, users = world.get(gid, []), usage.get(gid, [])
-        used_by = _join(u["name"] for u in users)
+        used_by = [u["name"] for u in users]
         if not rules:
             out.append(VPC_02.finding("no_world_ingress", region, "security_group", gid, **base))
             continue
         for rule in rules:
-            ports = rule_ports(rule["protocol"], rule["from_port"], rule["to_port"])
-            common = {**base, "source": rule["cidr"], "ports": rule["ports"]}
-            where = (region, "security_group_rule", rule["rule_id"] or f"{gid}:{rule['cidr']}:{rule['ports']}")
+            ranges = list(rule["world_ranges"])
+            common = {
+                **base,
+                "source": rule["cidr"],
+                "ports": rule["ports"],
+                "open_to": list(rule["open_to"]),
+                "together_with": list(rule["together_with"]),
+            }
+            where = (region, "security_group_rule", rule["key"])
             if not users:
                 out.append(VPC_02.finding("world_open_unattached", *where, **common))
-            elif all(u["is_internet_lb"] for u in users) and _within(ports, settings.public_ports):
+            elif all(u["is_internet_lb"] for u in users) and all(_within(r, settings.public_ports) for r in ranges):
                 out.append(VPC_02.finding("internet_lb_public_port", *where, **common, used_by=used_by))
             else:
-                severity = CRIT if _opens_any(ports, settings.admin_ports) or rule["ports"] == "all" else HIGH
+                every_port = rule["ports"] == ALL_PORTS or any(r == (0, 65535) for r in ranges)
+                admin = _opened(ranges, settings.admin_ports)
+                severity = CRIT if admin or every_port else HIGH
+                because = ["every_port" if every_port else "admin_port"] if severity == CRIT else []
                 if env == "dev":
                     severity = severity.raised()
-                out.append(VPC_02.finding("world_open", *where, severity=severity, **common, used_by=used_by))
+                    because.append("dev_environment")
+                out.append(
+                    VPC_02.finding(
+                        "world_open",
+                        *where,
+                        severity=severity,
+                        **common,
+                        used_by=used_by,
+                        admin_ports=admin,
+                        severity_because=because,
+                    )
+                )
     return out
 
 
@@ -267,7 +293,7 @@ class _GroupSuggester:
         self.names = dict(zip(groups["group_id"], groups["name"], strict=True))
         self._counts: dict[tuple[str, str], Counter[str]] = {}
 
-    def __call__(self, vpc_id: str, cidr: str, exclude: str) -> str:
+    def __call__(self, vpc_id: str, cidr: str, exclude: str) -> list[dict[str, str]]:
         import ipaddress
 
         key = (vpc_id, cidr)
@@ -277,13 +303,13 @@ class _GroupSuggester:
                 net = ipaddress.ip_network(cidr, strict=False)
             except ValueError:
                 self._counts[key] = counts
-                return "-"
+                return []
             for ips, groups in self.enis.get(vpc_id, []):
                 if any(ip in net for ip in ips):
                     counts.update(groups)
             self._counts[key] = counts
         ranked = [gid for gid, _ in self._counts[key].most_common() if gid != exclude][:3]
-        return _join([f"{gid} ({self.names.get(gid, '?')})" for gid in ranked])
+        return [{"group_id": gid, "group_name": self.names.get(gid, "") or gid} for gid in ranked]
 
 
 @VPC_03.rule
@@ -338,21 +364,17 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
         base = {
             "name": i["name"] or iid,
             "environment": i["environment"],
-            "subnet_name": subnet_names.get(subnet) or subnet or "-",
-            "public_ip": i["public_ip"] or "-",
+            "subnet_name": subnet_names.get(subnet) or subnet,
+            "public_ip": i["public_ip"],
         }
         public = tiers.get(subnet) == "public" or i["has_public_ip"]
         if i["is_bastion"]:
             open_rules = world[world["group_id"].isin(i["group_ids"])]
             exposed = sorted(
-                {
-                    r["ports"]
-                    for r in open_rules.to_dict("records")
-                    if _opens_any(rule_ports(r["protocol"], r["from_port"], r["to_port"]), remote_ports)
-                }
+                {p for r in open_rules.to_dict("records") for p in _opened(list(r["world_ranges"]), remote_ports)}
             )
             if exposed:
-                out.append(VPC_04.finding("bastion_world_admin", region, "instance", iid, **base, ports=_join(exposed)))
+                out.append(VPC_04.finding("bastion_world_admin", region, "instance", iid, **base, open_ports=exposed))
             else:
                 out.append(VPC_04.finding("bastion", region, "instance", iid, **base))
         elif public:
@@ -364,7 +386,7 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
         inside = instances[instances["subnet_id"] == s["subnet_id"]]
         if s["tier"] == "private" and len(inside) and not s["has_nat_route"]:
             name = s["name"] or s["subnet_id"]
-            names = _join(inside["name"].where(inside["name"] != "", inside["instance_id"]))
+            names = _names(inside["name"].where(inside["name"] != "", inside["instance_id"]))
             out.append(
                 VPC_04.finding(
                     "private_subnet_no_nat",
@@ -389,7 +411,7 @@ def private_subnets_and_bastion(inv: Inventory, settings: Settings) -> list[Find
                     str(vpc_id),
                     name=name,
                     vpc_name=name,
-                    bastions=_join(group["name"]),
+                    bastions=_names(group["name"]),
                     count=len(group),
                 )
             )
@@ -402,7 +424,8 @@ def rds_not_public(inv: Inventory, settings: Settings) -> list[Finding]:
     out = []
     net = inv.network
     for d in net.db_instances.to_dict("records"):
-        common = {"name": d["db_id"], "environment": d["environment"], "arn": d["arn"], "engine": d["engine"]}
+        common = {"name": d["db_id"], "environment": d["environment"], "arn": d["arn"], "db": d["db_id"]}
+        common["engine"] = d["engine"]
         reason = "publicly_accessible" if d["publicly_accessible"] else "private_db"
         out.append(VPC_05.finding(reason, d["region"], "db_instance", d["db_id"], **common))
     tiers = _subnet_tiers(inv)
@@ -411,9 +434,11 @@ def rds_not_public(inv: Inventory, settings: Settings) -> list[Finding]:
         public = [names.get(s) or s for s in g["subnet_ids"] if tiers.get(s) == "public"]
         where = (g["region"], "db_subnet_group", g["name"])
         if public:
-            out.append(VPC_05.finding("public_subnet_in_group", *where, public_subnets=_join(public)))
+            out.append(
+                VPC_05.finding("public_subnet_in_group", *where, subnet_group=g["name"], public_subnets=_names(public))
+            )
         else:
-            out.append(VPC_05.finding("private_subnet_group", *where))
+            out.append(VPC_05.finding("private_subnet_group", *where, subnet_group=g["name"]))
     return out
 
 
@@ -465,14 +490,14 @@ def _compare_with_prod(
 ) -> list[Finding]:
     """BP-VPC-06 verdicts for one dev VPC against its prod peers ``(inventory, vpc row, label)``."""
     name, region, vid = dev["name"] or dev["vpc_id"], dev["region"], dev["vpc_id"]
-    base = {"name": name, "environment": "dev", "vpc_name": name, "prod_vpcs": _join(label for _, _, label in peers)}
+    base = {"name": name, "environment": "dev", "vpc_name": name, "prod_vpcs": _names(label for _, _, label in peers)}
     mine = _structure(inv, vid)
     theirs = [_structure(peer_inv, p["vpc_id"]) for peer_inv, p, _ in peers]
     out = []
     if any(t["private"] for t in theirs) and not mine["private"]:
         out.append(VPC_06.finding("missing_private_tier", region, "vpc", vid, **base))
     if mine["public_workloads"] and not any(t["public_workloads"] for t in theirs):
-        workloads = _join(mine["public_workloads"])
+        workloads = _names(mine["public_workloads"])
         out.append(VPC_06.finding("public_workloads", region, "vpc", vid, **base, workloads=workloads))
     if mine["private"] and any(t["nat"] for t in theirs) and not mine["nat"]:
         out.append(VPC_06.finding("nat_differs", region, "vpc", vid, **base))
@@ -519,7 +544,7 @@ def dev_matches_prod_across_accounts(inventories: list[Inventory]) -> list[Findi
                 base = {"name": name, "environment": "dev", "vpc_name": name}
                 found = [
                     VPC_06.finding(
-                        "prod_unreadable", dev["region"], "vpc", dev["vpc_id"], **base, accounts=_join(blind)
+                        "prod_unreadable", dev["region"], "vpc", dev["vpc_id"], **base, accounts=_names(blind)
                     )
                 ]
             else:
@@ -560,7 +585,7 @@ def vpc_endpoints(inv: Inventory, settings: Settings) -> list[Finding]:
                     "vpc",
                     vid,
                     **base,
-                    missing=_join(missing, limit=20),
+                    missing=_names(missing),
                     count=len(missing),
                 )
             )
@@ -579,7 +604,7 @@ def flow_logs(inv: Inventory, settings: Settings) -> list[Finding]:
         base = {"name": name, "environment": vpc["environment"], "vpc_name": name}
         mine = logs[logs["resource_id"] == vid]
         if len(mine):
-            destinations = _join(sorted(set(mine["destination"])))
+            destinations = _names(sorted(set(mine["destination"])))
             out.append(
                 VPC_08.finding("flow_logs_enabled", vpc["region"], "vpc", vid, **base, destinations=destinations)
             )

@@ -6,7 +6,8 @@ failure — a denied call, a throttled one, an endpoint that never answers, a lo
 any exception of a fetch — into an error record, so one API never stops the collection of the account.
 
 Every loop is bounded: listings stop after :data:`MAX_PAGES` pages or when a page token comes back
-(:class:`PaginationLoop`); waits (the IAM credential report) are bounded in time and reported with
+(:class:`PaginationLoop`), the token being read where the operation's paginator model declares it
+(:func:`output_tokens`); waits (the IAM credential report) are bounded in time and reported with
 :func:`note`, which ``collect_account`` puts in ``snapshot.meta["notes"]``.
 """
 
@@ -17,8 +18,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+import botocore.session
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -64,8 +67,6 @@ class ApiResult:
 
 log = logging.getLogger("awsbp.collect")
 MAX_PAGES = 10_000  # pages of one listing: far beyond any account (10 M items at 1,000 a page)
-# the response keys that carry the next page's token, across the services collected
-TOKEN_KEYS = ("NextToken", "nextToken", "Marker", "NextMarker", "NextPageToken", "nextPageToken")
 _notes: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("awsbp_notes", default=None)
 
 
@@ -81,9 +82,37 @@ def note(**facts: Any) -> None:
         current.update(facts)
 
 
-def page_token(page: dict[str, Any]) -> str | None:
-    """The token of the next page in a response, ``None`` on the last page."""
-    values = [str(page[key]) for key in TOKEN_KEYS if page.get(key)]
+@cache
+def _paginator_models() -> Any:
+    return botocore.session.get_session()  # models only (no credentials, no call): the loader botocore uses
+
+
+@cache
+def _output_tokens(service: str, api_version: str, operation: str) -> tuple[tuple[str, ...], ...]:
+    config = _paginator_models().get_paginator_model(service, api_version).get_paginator(operation)
+    declared = config["output_token"]
+    return tuple(tuple(token.split(".")) for token in (declared if isinstance(declared, list) else [declared]))
+
+
+def output_tokens(client: Any, method: str) -> tuple[tuple[str, ...], ...]:
+    """Where the next page's token is in an answer, as the operation's paginator model declares it:
+    ``output_tokens(ec2, "describe_vpcs") -> (("NextToken",),)``, IAM's ``(("Marker",),)``, Lambda's
+    ``(("NextMarker",),)``; a dotted token (``EngineDefaults.Marker``) is a path."""
+    model = client.meta.service_model
+    operation = client.meta.method_to_api_mapping[method]
+    return _output_tokens(model.service_name, model.api_version, operation)
+
+
+def page_token(page: dict[str, Any], tokens: tuple[tuple[str, ...], ...]) -> str | None:
+    """The token of the next page in a response (read at ``tokens``, see :func:`output_tokens`), ``None`` on the
+    last page."""
+    values = []
+    for path in tokens:
+        value: Any = page
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value:
+            values.append(str(value))
     return "|".join(values) if values else None
 
 
@@ -165,10 +194,10 @@ def all_items(client: Any, method: str, result_key: str, **kwargs: Any) -> list[
         size = page_size(client, method)
         if size and "PaginationConfig" not in kwargs:
             kwargs["PaginationConfig"] = {"PageSize": size}
-        guard = PageGuard(method)
+        guard, tokens = PageGuard(method), output_tokens(client, method)
         for page in client.get_paginator(method).paginate(**kwargs):
             items.extend(page.get(result_key, []))
-            guard.check(page_token(page))
+            guard.check(page_token(page, tokens))
         return items
     return list(getattr(client, method)(**kwargs).get(result_key, []))
 

@@ -11,7 +11,18 @@ from typing import Any
 import pandas as pd
 from botocore.exceptions import ClientError
 
-from awsbp.collect.base import Api, PageGuard, all_items, error_code, log, note, once_per_client, page_size, page_token
+from awsbp.collect.base import (
+    Api,
+    PageGuard,
+    all_items,
+    error_code,
+    log,
+    note,
+    once_per_client,
+    output_tokens,
+    page_size,
+    page_token,
+)
 
 SERVICE = "iam"
 SCOPE = "global"
@@ -27,8 +38,16 @@ ACTIONS = [
 ]
 REPORT_WAIT_SECONDS = 60
 AUTHORIZATION_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
-_clock = time.monotonic  # module attributes, so that tests can run the wait without waiting
-_sleep = time.sleep
+
+
+# Module functions that read ``time`` at each call: a test may replace these or time's own functions to run the
+# wait without waiting.
+def _clock() -> float:
+    return time.monotonic()
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _wait_for_report(client: Any) -> None:
@@ -64,13 +83,14 @@ def credential_report(client: Any) -> list[dict[str, str]]:
 def authorization_details(client: Any) -> list[dict[str, list[Any]]]:
     """Users, groups, roles and managed policies in one paginated call, merged into one item."""
     merged: dict[str, list[Any]] = {key: [] for key in AUTHORIZATION_KEYS}
-    guard = PageGuard("get_account_authorization_details")
-    for page in client.get_paginator("get_account_authorization_details").paginate(
+    method = "get_account_authorization_details"
+    guard, tokens = PageGuard(method), output_tokens(client, method)
+    for page in client.get_paginator(method).paginate(
         PaginationConfig={"PageSize": page_size(client, "get_account_authorization_details")}
     ):
         for key in AUTHORIZATION_KEYS:
             merged[key].extend(page.get(key, []))
-        guard.check(page_token(page))
+        guard.check(page_token(page, tokens))
     # AWS managed policies nothing uses tell nothing about this account; keep customer ones and attached ones.
     merged["Policies"] = [
         p for p in merged["Policies"] if ":iam::aws:policy/" not in p.get("Arn", "") or p.get("AttachmentCount", 1)

@@ -20,7 +20,7 @@ from functools import cached_property
 import pandas as pd
 
 from awsbp.inventory.devtools import NAME_PATTERN, DevtoolsFrames
-from awsbp.inventory.iam import ROOT_USER, IamFrames
+from awsbp.inventory.iam import ROOT_USER, IamFrames, PolicyRef
 from awsbp.inventory.network import (
     ALL_PORTS,
     DEFAULT_VPC_NAME,
@@ -46,6 +46,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "flow_logs",
         "security_groups",
         "sg_rules",
+        "world_ingress",
         "network_interfaces",
         "instances",
         "load_balancers",
@@ -136,6 +137,7 @@ __all__ = [
     "TABLES",
     "WORLD",
     "Inventory",
+    "PolicyRef",
     "cidr_overlaps",
     "is_private_cidr",
     "parse_time",

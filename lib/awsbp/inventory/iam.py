@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -22,6 +24,17 @@ def _value(value: Any) -> str:
 
 def _bool(value: Any) -> bool:
     return str(value).strip().lower() == "true"
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    """One policy a principal holds: a managed policy (``key`` = its ARN) or an inline one (``key`` =
+    ``"<kind>/<owner>/<name>"``), held directly or through a group (``via`` = the group's name)."""
+
+    key: str
+    name: str
+    inline: bool = False
+    via: str = ""
 
 
 class IamFrames:
@@ -156,63 +169,120 @@ class IamFrames:
         ]
         return pd.DataFrame(rows, columns=["role", "arn", "path", "trust", "attached", "inline", "instance_profiles"])
 
-    def policy_documents(self, attached: list[str], inline: dict[str, Any]) -> tuple[list[Any], list[str]]:
-        """(documents, ARNs of attached policies whose document is not in the snapshot)."""
-        docs, unreadable = list(inline.values()), []
-        for arn in attached:
+    def _refs(self, kind: str, row: dict[str, Any], via: str = "") -> tuple[list[PolicyRef], list[str]]:
+        """The policies of one user, group or role row (``kind``: user, group, role), and the ARNs of attached
+        policies whose document is not in the snapshot."""
+        owner = row[kind]
+        refs = [PolicyRef(f"{kind}/{owner}/{name}", name, inline=True, via=via) for name in row["inline"]]
+        unreadable = []
+        for arn in row["attached"]:
             found = self.managed_policies.get(arn)
             if found is None:
                 unreadable.append(arn)
             else:
-                docs.append(found["document"])
-        return docs, unreadable
+                refs.append(PolicyRef(arn, found["name"], via=via))
+        return refs, unreadable
+
+    @cached_property
+    def _inline_documents(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for kind, frame in (("user", self.iam_users), ("group", self.iam_groups), ("role", self.iam_roles)):
+            for row in frame.to_dict("records"):
+                for name, doc in row["inline"].items():
+                    out[f"{kind}/{row[kind]}/{name}"] = doc
+        return out
+
+    def document(self, ref: PolicyRef) -> Any:
+        """The document of one policy a principal holds (the default version of a managed policy)."""
+        return self._inline_documents[ref.key] if ref.inline else self.managed_policies[ref.key]["document"]
+
+    @cached_property
+    def _policy_actions(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        return {}
+
+    def policy_actions(self, ref: PolicyRef) -> tuple[frozenset[str], frozenset[str]]:
+        """``(allowed, denied)`` of one policy, computed once per policy."""
+        cache = self._policy_actions
+        if ref.key not in cache:
+            cache[ref.key] = policy.document_actions(self.document(ref))
+        return cache[ref.key]
+
+    @cached_property
+    def _allowed_by_combination(self) -> dict[frozenset[str], policy.Actions]:
+        return {}
+
+    def allowed(self, refs: list[PolicyRef]) -> policy.Actions:
+        """Actions a set of policies allows together (unconditional denies removed): a view over each policy's
+        own actions, one per distinct combination of policies — principals share it, nothing is copied."""
+        key = frozenset(ref.key for ref in refs)
+        cache = self._allowed_by_combination
+        if key not in cache:
+            found = [self.policy_actions(ref) for ref in refs]
+            denied = frozenset().union(*(deny for _, deny in found))
+            cache[key] = policy.Actions((allow for allow, _ in found), denied)
+        return cache[key]
+
+    def granting(self, refs: list[PolicyRef], actions: AbstractSet[str]) -> list[PolicyRef]:
+        """Which of ``refs`` allow any of ``actions`` themselves: the policies to change to take them away."""
+        return [ref for ref in refs if not self.policy_actions(ref)[0].isdisjoint(actions)]
 
     @cached_property
     def principal_permissions(self) -> pd.DataFrame:
-        """Effective allowed actions of each user (own + groups) and group, with unreadable policies."""
+        """Effective allowed actions of each user (own + groups) and group, the policies they come from
+        (``policies``: :class:`PolicyRef`), and the policies that could not be read. Principals holding the same
+        policies share one frozenset of actions."""
         groups = {g["group"]: g for g in self.iam_groups.to_dict("records")}
         rows = []
+        group_refs = {}
         for g in groups.values():
-            docs, unreadable = self.policy_documents(g["attached"], g["inline"])
+            refs, unreadable = self._refs("group", g)
+            group_refs[g["group"]] = (refs, unreadable)
             rows.append(
                 {
                     "principal_type": "group",
                     "principal": g["group"],
                     "arn": g["arn"],
-                    "actions": policy.allowed_actions(docs),
+                    "actions": self.allowed(refs),
+                    "policies": refs,
                     "unreadable": unreadable,
                 }
             )
         for u in self.iam_users.to_dict("records"):
-            docs, unreadable = self.policy_documents(u["attached"], u["inline"])
+            refs, unreadable = self._refs("user", u)
             for name in u["groups"]:
-                g = groups.get(name)
-                if g is None:
+                if name not in groups:
                     unreadable.append(f"group {name}")
                     continue
-                more, missing = self.policy_documents(g["attached"], g["inline"])
-                docs += more
+                more, missing = group_refs[name]
+                refs += [PolicyRef(r.key, r.name, r.inline, via=name) for r in more]
                 unreadable += missing
             rows.append(
                 {
                     "principal_type": "user",
                     "principal": u["user"],
                     "arn": u["arn"],
-                    "actions": policy.allowed_actions(docs),
+                    "actions": self.allowed(refs),
+                    "policies": refs,
                     "unreadable": unreadable,
                 }
             )
-        return pd.DataFrame(rows, columns=["principal_type", "principal", "arn", "actions", "unreadable"])
+        cols = ["principal_type", "principal", "arn", "actions", "policies", "unreadable"]
+        return pd.DataFrame(rows, columns=cols)
 
-    def role_actions(self, role_arn_or_name: str) -> set[str] | None:
-        """Allowed actions of a role (for pipeline roles); ``None`` when the role or a policy is unknown."""
+    def role_permissions(self, role_arn_or_name: str) -> tuple[policy.Actions, list[PolicyRef]] | None:
+        """Allowed actions of a role (for pipeline roles) and the policies they come from; ``None`` when the role
+        or one of its policies is unknown."""
         roles = self.iam_roles
         match = roles[(roles["arn"] == role_arn_or_name) | (roles["role"] == role_arn_or_name)]
         if match.empty:
             return None
-        role = match.iloc[0]
-        docs, unreadable = self.policy_documents(role["attached"], role["inline"])
-        return None if unreadable else policy.allowed_actions(docs)
+        refs, unreadable = self._refs("role", match.iloc[0].to_dict())
+        return None if unreadable else (self.allowed(refs), refs)
+
+    def role_actions(self, role_arn_or_name: str) -> policy.Actions | None:
+        """Allowed actions of a role; ``None`` when the role or one of its policies is unknown."""
+        found = self.role_permissions(role_arn_or_name)
+        return None if found is None else found[0]
 
     # --- per-user credentials and analyzers ------------------------------------------------
     @cached_property

@@ -10,11 +10,18 @@ Derived facts worth knowing:
   list no interface for some resources.
 * ``environment`` / ``system`` / ``role`` come from tags as the settings say; a resource without
   an environment tag inherits its VPC's.
+* ``world_ingress`` says which ingress rules open a port to the internet, judged by the address space the
+  port is open to (:func:`world_open`): per security group, protocol and port, the public sources of every rule
+  are put together; a block the size of the internet, or of a large part of it (an IPv4 /8 or larger: 16 million
+  addresses; an IPv6 /32 or larger: a whole internet provider's allocation, whose many customers are strangers
+  as much as anyone), is world-open, whether one rule or several together (``0.0.0.0/1`` + ``128.0.0.0/1``)
+  open it. Single public addresses (the "My IP" pattern) and private ranges are not.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from functools import cached_property
 from typing import Any
 
@@ -23,6 +30,22 @@ import pandas as pd
 from awsbp.inventory.source import Source, frame, tags_of
 
 WORLD = {"0.0.0.0/0", "::/0"}
+WORLD_SIZED = {4: 8, 6: 32}
+"""The longest prefix of a public block treated as "the internet", per IP version (see the module docstring)."""
+NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
 DEFAULT_VPC_NAME = "default VPC"  # display name of an unnamed default VPC
 ALL_PORTS = "all"
 
@@ -61,6 +84,73 @@ def is_private_cidr(cidr: str) -> bool:
         return net.subnet_of(ipaddress.IPv6Network("fc00::/7"))
     private = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
     return any(net.subnet_of(ipaddress.IPv4Network(p)) for p in private)
+
+
+def public_network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network of a rule's source when it holds public addresses; ``None`` for a private, loopback or
+    link-local range, or text that is no CIDR."""
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+    inside = any(net.version == n.version and net.subnet_of(n) for n in NOT_PUBLIC)  # type: ignore[arg-type]
+    return None if inside else net
+
+
+def world_open(rules: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Which of one security group's ingress rules open a port to the internet, by the address space each port
+    is open to. ``rules``: rows of ``sg_rules`` with ``key`` (the rule's id). Returns, per world-open rule key,
+    ``{"ranges": [(from, to), …] (None for a protocol without ports), "open_to": [blocks], "together_with":
+    [keys]}``.
+
+    >>> halves = [{"key": k, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": c}
+    ...           for k, c in (("a", "0.0.0.0/1"), ("b", "128.0.0.0/1"), ("c", "198.51.100.7/32"))]
+    >>> sorted(world_open(halves)), world_open(halves)["a"]["open_to"]
+    (['a', 'b'], ['0.0.0.0/0'])
+    """
+    members = []
+    for r in rules:
+        net = public_network(r["cidr"]) if r["cidr"] else None
+        if net is not None:
+            members.append((r["key"], str(r["protocol"]), rule_ports(r["protocol"], r["from_port"], r["to_port"]), net))
+    found: dict[str, dict[str, Any]] = {}
+
+    def judge(segment: tuple[int, int] | None, covering: list[tuple[str, Any]]) -> None:
+        for version in (4, 6):
+            nets = [net for _, net in covering if net.version == version]
+            for block in ipaddress.collapse_addresses(nets):  # type: ignore[type-var]
+                if block.prefixlen > WORLD_SIZED[version]:
+                    continue
+                inside = [(key, net) for key, net in covering if net.version == version and net.subnet_of(block)]
+                big = [key for key, net in inside if net.prefixlen <= WORLD_SIZED[version]]
+                chosen = big or [key for key, net in inside if net.num_addresses > 1]
+                for key in chosen:
+                    entry = found.setdefault(key, {"ranges": [], "open_to": [], "together_with": []})
+                    if segment not in entry["ranges"]:
+                        entry["ranges"].append(segment)
+                    if str(block) not in entry["open_to"]:
+                        entry["open_to"].append(str(block))
+                    if not big:
+                        entry["together_with"] += [k for k in chosen if k != key and k not in entry["together_with"]]
+
+    everything = [(key, ports, net) for key, proto, ports, net in members if proto in ("-1", "all")]
+    by_protocol: dict[str, list[tuple[str, tuple[int, int] | None, Any]]] = {}
+    for key, proto, ports, net in members:
+        if proto not in ("-1", "all"):
+            by_protocol.setdefault(proto, []).append((key, ports, net))
+    judge((0, 65535), [(key, net) for key, _, net in everything])  # every protocol, every port
+    for own in by_protocol.values():
+        rows = own + everything  # a rule for every protocol opens this one too
+        if all(ports is None for _, ports, _ in own):  # ICMP and other protocols without ports
+            judge(None, [(key, net) for key, _, net in rows])
+            continue
+        ranged = [(key, ports or (0, 65535), net) for key, ports, net in rows]
+        bounds = sorted({lo for _, (lo, _), _ in ranged} | {hi + 1 for _, (_, hi), _ in ranged})
+        for lo, nxt in itertools.pairwise(bounds):
+            covering = [(key, net) for key, (a, b), net in ranged if a <= lo and nxt - 1 <= b]
+            if covering:
+                judge((lo, nxt - 1), covering)
+    return found
 
 
 def cidr_overlaps(cidr: str, others: list[str]) -> bool:
@@ -304,6 +394,30 @@ class NetworkFrames:
         return frame(rows, cols)
 
     @cached_property
+    def world_ingress(self) -> pd.DataFrame:
+        """The ingress rules that open a port to the internet (:func:`world_open`), one row per rule: the rule's
+        columns, ``key`` (its id), ``world_ranges`` (the port ranges open to the internet through it; ``None`` for
+        a protocol without ports), ``open_to`` (the blocks it opens them to) and ``together_with`` (the rules that
+        open them with it, when no rule does alone)."""
+        rules = self.sg_rules
+        ingress = rules[~rules["is_egress"] & (rules["cidr"] != "")].to_dict("records")
+        by_group: dict[str, list[dict[str, Any]]] = {}
+        for r in ingress:
+            r["key"] = r["rule_id"] or f"{r['group_id']}:{r['cidr']}:{r['ports']}"
+            by_group.setdefault(r["group_id"], []).append(r)
+        rows = []
+        for group_rules in by_group.values():
+            found = world_open(group_rules)
+            for r in group_rules:
+                if r["key"] in found:
+                    f = found[r["key"]]
+                    rows.append(
+                        {**r, "world_ranges": f["ranges"], "open_to": f["open_to"], "together_with": f["together_with"]}
+                    )
+        cols = [*rules.columns, "key", "world_ranges", "open_to", "together_with"]
+        return frame(rows, cols)
+
+    @cached_property
     def network_interfaces(self) -> pd.DataFrame:
         rows = []
         for region, n in self._items("ec2", "DescribeNetworkInterfaces"):
@@ -506,6 +620,7 @@ class NetworkFrames:
                     "env_names": sorted(((f.get("Environment") or {}).get("Variables") or {}).keys()),
                     "secrets": f.get("AwsbpSecrets", []),
                     "references": f.get("AwsbpReferences", []),
+                    "unreadable": f.get("AwsbpUnreadable", ""),
                 }
             )
         cols = [
@@ -519,6 +634,7 @@ class NetworkFrames:
             "env_names",
             "secrets",
             "references",
+            "unreadable",
         ]
         return frame(rows, cols)
 

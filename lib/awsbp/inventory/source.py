@@ -33,8 +33,9 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def tags_of(item: dict[str, Any], key: str = "Tags") -> dict[str, str]:
-    """``{'Tags': [{'Key': 'Name', 'Value': 'web'}]} -> {'Name': 'web'}`` (also ``TagList``)."""
-    raw = item.get(key) or item.get("TagList") or []
+    """``{'Tags': [{'Key': 'Name', 'Value': 'web'}]} -> {'Name': 'web'}``; RDS items name their key:
+    ``tags_of(db, "TagList")``. Only the key named is read (EC2 leaves ``Tags`` out of untagged items)."""
+    raw = item.get(key) or []
     if isinstance(raw, dict):
         return {str(k): str(v) for k, v in raw.items()}
     return {t["Key"]: t.get("Value", "") for t in raw if "Key" in t}

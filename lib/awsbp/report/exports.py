@@ -235,6 +235,20 @@ def to_asff(
 
 
 def write_asff(findings: Iterable[Finding], path: Path, *, created_at: str, partition: str = "aws") -> Path:
-    """All findings as ASFF (a JSON list, the shape BatchImportFindings takes in batches of 100)."""
-    data = [to_asff(f, partition=partition, created_at=created_at) for f in findings]
+    """All findings as ASFF (a JSON list, the shape BatchImportFindings takes in batches of 100).
+
+    Findings of the account as a whole (IAM's, region ``global``) are placed in the region where the partition's
+    global services live (``us-east-1``, ``us-gov-west-1``, ``cn-north-1``, …) — a region of the partition, as
+    BatchImportFindings requires; for a partition not listed, in the first region assessed."""
+    findings = list(findings)
+    home = {
+        "aws": "us-east-1",
+        "aws-us-gov": "us-gov-west-1",
+        "aws-cn": "cn-north-1",
+        "aws-iso": "us-iso-east-1",
+        "aws-iso-b": "us-isob-east-1",
+    }
+    assessed = sorted({f.region for f in findings if f.region != "global"})
+    product_region = home.get(partition) or (assessed[0] if assessed else "us-east-1")
+    data = [to_asff(f, partition=partition, created_at=created_at, product_region=product_region) for f in findings]
     return write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
