@@ -121,7 +121,9 @@ class RootFacts:
     def creation(self, backend: Any) -> datetime:
         if self.created is not None:
             return self.created
-        return min([_utc(u.create_date).replace(microsecond=0) for u in backend.users.values()] + [self.first_seen])
+        return min(
+            [_utc(u.create_date).replace(microsecond=0) for u in list(backend.users.values())] + [self.first_seen]
+        )
 
 
 # beside moto's objects, gone with them (a deleted user, a reset backend)
