@@ -129,6 +129,7 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     for n in range(1, 12):
         assert f'id="BP-IAM-{n:02d}"' in iam_html
     assert "open-role" in iam_html and "ListAnalyzers" in iam_html  # the gap that stays is named
+    assert "deploy-bot:key1" in iam_html and "grace" in iam_html  # dates seeded through the simulated IAM
     dev_html = (account / "30_devtools.html").read_text(encoding="utf-8")
     for n in range(1, 8):
         assert f'id="BP-DEV-{n:02d}"' in dev_html
@@ -163,6 +164,12 @@ def test_snapshot_and_run_log(demo_run):
         ("codecommit", "us-east-1", "ListRepositories"),
     ]
     assert snap.meta["regions"] == ["ap-northeast-1", "us-east-1"]
+    iam = snap.data["iam"]["global"]
+    assert [r["user"] for r in iam["GetCredentialReport"]][:2] == ["<root_account>", "alice"]  # root first, as AWS
+    assert [(c["UserName"], c["ServiceName"]) for c in iam["ListServiceSpecificCredentials"]] == [
+        ("bob", "codecommit.amazonaws.com")
+    ]
+    assert [k["UserName"] for k in iam["ListSSHPublicKeys"]] == ["bob"]  # listed for the holder only
     assert snap.meta["calls"]["ec2.DescribeSecurityGroupRules"] == 2
     run = accounts_of(index)["acme-management"]
     assert run["status"] == "ok" and run["counts"]["FAIL"] > 0
@@ -227,7 +234,6 @@ def test_every_operation_of_the_run_is_a_read_and_in_the_published_policy(demo_r
     assert made <= policy, made - policy  # the policy covers every call
     from awsbp.collect import organizations
 
-    # nothing unused, but the regions lookup of `all-enabled`, the Organization discovery (management account),
-    # the per-user fallback of the credentials listing, and SSH keys (listed only for HTTPS Git credential holders)
-    fallbacks = {"iam:ListUsers", "iam:ListSSHPublicKeys"}
-    assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS, *fallbacks}
+    # nothing unused, but the regions lookup of `all-enabled`, the Organization discovery (management account)
+    # and the per-user fallback of the credentials listing
+    assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS, "iam:ListUsers"}
