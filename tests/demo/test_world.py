@@ -455,3 +455,85 @@ def test_simulated_sts_refuses_roles_that_do_not_exist():
 
     assert "not authorized" in AssumeRoleRules.refusal({"RoleArn": "arn:aws:iam::000011112222:role/nobody"})
     assert "not authorized" in AssumeRoleRules.refusal({"RoleArn": "not-an-arn"})
+
+
+# --- IAM history and credentials (through the simulated IAM: awsbp.demo.simulated_iam) ---------------------------
+
+
+def credential_report(iam) -> dict[str, dict[str, str]]:
+    import csv
+    import io
+
+    while iam.generate_credential_report()["State"] != "COMPLETE":
+        pass
+    rows = list(csv.DictReader(io.StringIO(iam.get_credential_report()["Content"].decode())))
+    assert rows[0]["user"] == "<root_account>"  # root first, as AWS writes it
+    return {r["user"]: r for r in rows}
+
+
+def days_ago(value: str) -> int | None:
+    from datetime import UTC, datetime
+
+    return None if value in ("N/A", "no_information") else (datetime.now(UTC) - datetime.fromisoformat(value)).days
+
+
+@pytest.mark.slow
+def test_management_iam_history_and_https_git_credentials(world):
+    iam = world.aws("iam")
+    listed = iam.list_service_specific_credentials(AllUsers=True, MaxItems=1000)
+    assert [(c["UserName"], c["ServiceName"], c["Status"]) for c in listed["ServiceSpecificCredentials"]] == [
+        ("bob", "codecommit.amazonaws.com", "Active")
+    ]
+    assert listed["IsTruncated"] is False
+    assert [len(iam.list_ssh_public_keys(UserName=u)["SSHPublicKeys"]) for u in ("alice", "bob", "carol")] == [1, 1, 0]
+    report = credential_report(iam)
+    root = report["<root_account>"]
+    assert root["arn"] == f"arn:aws:iam::{MOTO_ACCOUNT_ID}:root"
+    assert (days_ago(root["password_last_used"]), days_ago(root["user_creation_time"])) == (3, 2200)
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (0, 0)
+    assert (root["mfa_active"], root["access_key_1_active"], root["access_key_2_active"]) == ("false",) * 3
+
+    def keys(user: str) -> list[tuple]:
+        row = report[user]
+        return [
+            (
+                row[f"access_key_{n}_active"],
+                days_ago(row[f"access_key_{n}_last_rotated"]),
+                days_ago(row[f"access_key_{n}_last_used_date"]),
+                row[f"access_key_{n}_last_used_service"],
+            )
+            for n in (1, 2)
+        ]
+
+    never = ("false", None, None, "N/A")
+    assert keys("deploy-bot") == [("true", 150, None, "N/A"), ("true", 20, 1, "lambda")]  # the first never used
+    assert keys("backup-agent") == [("true", 400, 1, "ec2"), never]  # old, used every day
+    assert keys("report-exporter") == [("true", 30, 1, "dynamodb"), never]  # fresh and in use
+    assert (days_ago(report["grace"]["password_last_used"]), report["grace"]["mfa_active"]) == (120, "true")
+    people = ("alice", "bob", "carol", "dave", "eve", "frank")
+    assert all(days_ago(report[p]["password_last_used"]) <= 20 for p in people)
+    assert all(report[p]["password_enabled"] == "false" for p in ("deploy-bot", "backup-agent", "report-exporter"))
+    assert days_ago(report["backup-agent"]["password_last_used"]) is None  # N/A: no console password
+    # moto's own APIs say the same
+    (old, _fresh) = iam.list_access_keys(UserName="deploy-bot")["AccessKeyMetadata"]
+    assert iam.get_access_key_last_used(AccessKeyId=old["AccessKeyId"])["AccessKeyLastUsed"]["ServiceName"] == "N/A"
+    assert days_ago(iam.get_user(UserName="grace")["User"]["PasswordLastUsed"].isoformat()) == 120
+
+
+@pytest.mark.slow
+def test_member_roots_differ_as_seeded(world):
+    """acme-prod's root has MFA and was last used 200 days ago; acme-dev's has none and was never used."""
+    for member, mfa, used in (("acme-prod", 1, 200), ("acme-dev", 0, None)):
+        account = world.ids[f"global/account/{member}"]
+        iam = demo_clients(world.endpoint, f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole")("iam")
+        report = credential_report(iam)
+        root = report["<root_account>"]
+        assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == mfa
+        assert root["mfa_active"] == ("true" if mfa else "false"), member
+        assert days_ago(root["password_last_used"]) == used, member
+        if used is None:
+            assert root["password_last_used"] == "no_information"  # AWS's marker for a root never signed in to
+        assert days_ago(report["dave"]["password_last_used"]) == 2
+        listed = iam.list_service_specific_credentials(AllUsers=True)
+        assert listed["ServiceSpecificCredentials"] == [] and listed["IsTruncated"] is False

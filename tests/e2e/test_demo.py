@@ -99,7 +99,8 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     iam_html = (account / "20_iam.html").read_text(encoding="utf-8")
     for n in range(1, 12):
         assert f'id="BP-IAM-{n:02d}"' in iam_html
-    assert "open-role" in iam_html and "ListServiceSpecificCredentials" in iam_html
+    assert "open-role" in iam_html and "ListAnalyzers" in iam_html  # the gap that stays is named
+    assert "deploy-bot:key1" in iam_html and "grace" in iam_html  # dates seeded through the simulated IAM
     dev_html = (account / "30_devtools.html").read_text(encoding="utf-8")
     for n in range(1, 8):
         assert f'id="BP-DEV-{n:02d}"' in dev_html
@@ -113,7 +114,7 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     assert not re.search(r"""<script[^>]+src=|(src|href)=["']https?://""", html)
     index_html = index.read_text(encoding="utf-8")
     assert f"{account.name}/10_vpc.html" in index_html and f"{account.name}/20_iam.html" in index_html
-    assert ("API calls that failed during collection: 6" in index_html) or ("失敗した API 呼び出し: 6" in index_html)
+    assert ("API calls that failed during collection: 4" in index_html) or ("失敗した API 呼び出し: 4" in index_html)
     assert "findings.csv" in index_html and not (index.parent / "00_summary.html").exists()  # the summary IS the index
     assert f"{account.name}/10_vpc.html#BP-VPC-02" in index_html  # an urgent action, linked to its section
     assert "acme-sandbox" in index_html and "AccessDenied" in index_html  # the failed member, with its reason
@@ -127,15 +128,19 @@ def test_snapshot_and_run_log(demo_run):
 
     snap = Snapshot.load(account / "snapshot.json.gz")
     gaps = sorted((e["service"], e["region"], e["api"]) for e in snap.errors)
-    assert gaps == [  # moto 5.2 does not implement these: the report shows NOT_ASSESSED, never PASS
+    assert gaps == [  # moto 5.2 does not implement these (nor does the demo's simulated AWS): NOT_ASSESSED, never PASS
         ("accessanalyzer", "ap-northeast-1", "ListAnalyzers"),
         ("accessanalyzer", "us-east-1", "ListAnalyzers"),
         ("codecommit", "ap-northeast-1", "ListRepositories"),
         ("codecommit", "us-east-1", "ListRepositories"),
-        ("iam", "global", "ListSSHPublicKeys"),  # listed for HTTPS Git credential holders: needs the line below
-        ("iam", "global", "ListServiceSpecificCredentials"),
     ]
     assert snap.meta["regions"] == ["ap-northeast-1", "us-east-1"]
+    iam = snap.data["iam"]["global"]
+    assert [r["user"] for r in iam["GetCredentialReport"]][:2] == ["<root_account>", "alice"]  # root first, as AWS
+    assert [(c["UserName"], c["ServiceName"]) for c in iam["ListServiceSpecificCredentials"]] == [
+        ("bob", "codecommit.amazonaws.com")
+    ]
+    assert [k["UserName"] for k in iam["ListSSHPublicKeys"]] == ["bob"]  # listed for the holder only
     assert snap.meta["calls"]["ec2.DescribeSecurityGroupRules"] == 2
     run = accounts_of(index)["acme-management"]
     assert run["status"] == "ok" and run["counts"]["FAIL"] > 0
@@ -200,10 +205,9 @@ def test_every_operation_of_the_run_is_a_read_and_in_the_published_policy(demo_r
     assert made <= policy, made - policy  # the policy covers every call
     from awsbp.collect import organizations
 
-    # nothing unused, but the regions lookup of `all-enabled`, the Organization discovery (management account),
-    # the per-user fallback of the credentials listing, and SSH keys (listed only for HTTPS Git credential holders)
-    fallbacks = {"iam:ListUsers", "iam:ListSSHPublicKeys"}
-    assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS, *fallbacks}
+    # nothing unused, but the regions lookup of `all-enabled`, the Organization discovery (management account)
+    # and the per-user fallback of the credentials listing
+    assert policy - made == {"ec2:DescribeRegions", *organizations.ACTIONS, "iam:ListUsers"}
 
 
 def test_every_number_shown_equals_the_exports_and_the_saved_assessment(demo_run):

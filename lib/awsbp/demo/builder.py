@@ -1,11 +1,14 @@
-"""Building blocks of the simulated worlds: a region writer that records the ids it creates, and ingress rules."""
+"""Building blocks of the simulated worlds: a region writer that records the ids it creates, ingress rules, and the
+IAM history (creation and last-use dates) no AWS API sets."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from awsbp.demo.clients import Clients
+from awsbp.demo.simulated_iam import ACTIVITY_PATH
 from awsbp.params import Settings
 
 # the compliant VPCs have every interface endpoint BP-VPC-07 expects by default
@@ -16,6 +19,23 @@ INSTANCE_TYPE = "t3.micro"
 IMAGE_NAME = "awsbp-demo-al2023"
 WORKLOAD_PROFILE = "app-server"  # instance profile seeded by awsbp.demo.world_iam
 SIMULATED_DB_PASSWORD = "simulated-database-only"  # a moto database that exists for the demo run; not a secret
+
+
+def seed_activity(clients: Clients, people: Mapping[str, Mapping[str, Any]]) -> None:
+    """Give the users of ``clients``' account (and root, as ``<root_account>``) the history no AWS API sets, through the
+    simulated IAM's control endpoint: credential-report columns, dates given in days before now (so the demo says
+    the same whenever it runs), e.g. ``{"deploy-bot": {"user_creation_time": 400, "access_key_1_last_rotated":
+    150}, "<root_account>": {"password_last_used": 3}}``; service and region names are given as they are."""
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def value(days_or_name: Any) -> Any:
+        if isinstance(days_or_name, int) and not isinstance(days_or_name, bool):
+            return (now - timedelta(days=days_or_name)).isoformat()
+        return days_or_name
+
+    account_id = clients("sts").get_caller_identity()["Account"]
+    users = {name: {column: value(v) for column, v in columns.items()} for name, columns in people.items()}
+    clients.control(ACTIVITY_PATH, {"account_id": account_id, "users": users})
 
 
 def _tags(tags: dict[str, str]) -> list[dict[str, str]]:

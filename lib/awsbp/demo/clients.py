@@ -7,8 +7,11 @@ refuses any other host.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,6 +100,26 @@ class Clients:
                     service, region_name=region, endpoint_url=self.endpoint, config=self._config
                 )
             return self._clients[key]
+
+    def control(self, path: str, payload: Any) -> Any:
+        """POST ``payload`` as JSON to a control endpoint of the simulated AWS (``/moto-api/awsbp/…``, see
+        :mod:`awsbp.demo.simulated_iam`) and return its JSON answer; never through a proxy. ``RuntimeError`` with
+        the server's reason when it refuses."""
+        if not path.startswith("/moto-api/"):
+            raise ValueError(f"not a control endpoint of the simulated AWS: {path!r}")
+        require_loopback(self.endpoint + path)
+        request = urllib.request.Request(
+            self.endpoint + path,
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=self._config.read_timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as err:
+            raise RuntimeError(f"{path}: HTTP {err.code}: {err.read().decode('utf-8', 'replace')}") from None
 
 
 def demo_clients(endpoint: str, role_arn: str | None = None) -> Clients:

@@ -1,8 +1,10 @@
 """A local moto server for the demo, and an environment that points every boto3 client at it.
 
-``DemoServer`` runs moto's ``ThreadedMotoServer`` on 127.0.0.1 at a free port. ``start()`` wipes all
-simulated state (``POST /moto-api/reset``) and seeds moto's id generator (``POST /moto-api/seed?a=42``),
-so seeding the same world gives the same resource ids every run::
+``DemoServer`` runs moto's ``ThreadedMotoServer`` on 127.0.0.1 at a free port, behind two WSGI middlewares that
+make the simulated AWS behave as AWS where moto does not (``AssumeRoleRules`` below; ``IamExtensions`` in
+:mod:`awsbp.demo.simulated_iam`: service-specific credentials, the credential report's root row, seeded
+dates). ``start()`` wipes all simulated state (``POST /moto-api/reset``) and seeds moto's id generator
+(``POST /moto-api/seed?a=42``), so seeding the same world gives the same resource ids every run::
 
     with DemoServer() as server, simulated_environment(server.endpoint):
         seed(server.endpoint)                               # awsbp.demo.world
@@ -28,6 +30,7 @@ from xml.sax.saxutils import escape
 import boto3
 
 from awsbp.demo.clients import DEMO_CREDENTIAL, DEMO_REGION, LOOPBACK_HOSTS, demo_clients, require_loopback
+from awsbp.demo.simulated_iam import IamExtensions
 
 MOTO_SEED = 42
 # Control requests (reset, seed) only guard against a hung server: on a loaded machine a reset of a large world
@@ -157,10 +160,11 @@ class DemoServer:
                 probe.bind(("127.0.0.1", self._requested_port))
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._requested_port, verbose=False)
         server.start()
-        # the request handler reads `server.app` per request: wrap moto's app with the STS rules AWS applies
+        # the request handler reads `server.app` per request: wrap moto's app with the STS rules AWS applies and
+        # the IAM answers moto lacks (awsbp.demo.simulated_iam)
         wsgi = server._server
         assert wsgi is not None
-        wsgi.app = AssumeRoleRules(wsgi.app)
+        wsgi.app = AssumeRoleRules(IamExtensions(wsgi.app))
         self._server = server
         self.port = server.get_host_and_port()[1]
         self.endpoint = f"http://127.0.0.1:{self.port}"

@@ -4,9 +4,10 @@
   Organization's management account and still runs the shop and analytics workloads (the world of
   :mod:`awsbp.demo.world`): itself a classic mistake.
 * **acme-prod** — the new ``payments`` system done well: private app tier behind NAT, endpoints, flow logs,
-  a strong password policy.
+  a strong password policy, root protected by MFA and not signed in to for months.
 * **acme-dev** — ``payments-dev`` built without the private tier prod has (BP-VPC-06 across accounts), no flow
-  logs; ``dave`` holds an IAM user here as in the other two accounts (BP-IAM-06 across accounts).
+  logs, root never signed in to but without MFA; ``dave`` holds an IAM user here as in the other two accounts
+  (BP-IAM-06 across accounts).
 * **acme-sandbox** — the audit role was never deployed: AssumeRole is refused and the run shows the
   partial-failure path while the other accounts complete.
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 
 import json
 
-from awsbp.demo.builder import ANYWHERE, RegionBuilder, tcp
+from awsbp.demo.builder import ANYWHERE, RegionBuilder, seed_activity, tcp
 from awsbp.demo.clients import Clients, demo_clients
+from awsbp.demo.simulated_iam import ROOT_USER
 from awsbp.demo.world_iam import SIMULATED_PASSWORD
 
 AUDIT_ROLE = "awsbp-audit"
@@ -103,8 +105,9 @@ def _app_profile(clients: Clients, name: str) -> None:
     iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
 
 
-def _member_iam(clients: Clients) -> None:
-    """What prod and dev share: a strong password policy, dave (with MFA), and the API servers' role."""
+def _member_iam(clients: Clients, root: dict[str, int | bool]) -> None:
+    """What prod and dev share: a strong password policy, dave (with MFA, signing in regularly), and the API servers'
+    role; ``root`` is the root user's history (days before now, and its MFA)."""
     clients("iam").update_account_password_policy(
         MinimumPasswordLength=16,
         RequireSymbols=True,
@@ -115,11 +118,15 @@ def _member_iam(clients: Clients) -> None:
     )
     _person(clients, "dave")
     _app_profile(clients, "payments-app")
+    seed_activity(
+        clients,
+        {ROOT_USER: {"user_creation_time": 400, **root}, "dave": {"user_creation_time": 380, "password_last_used": 2}},
+    )
 
 
 def _prod(clients: Clients, r: RegionBuilder) -> None:
-    """acme-prod: payments-prod with public / app tiers, NAT, endpoints and flow logs."""
-    _member_iam(clients)
+    """acme-prod: payments-prod with public / app tiers, NAT, endpoints and flow logs; root with MFA, unused."""
+    _member_iam(clients, {"password_last_used": 200, "mfa_active": True})
     vpc = r.vpc("payments-prod", "10.40.0.0/16", {"Environment": "prod", "System": "payments"})
     public = r.subnet("payments-prod-public-a", vpc, "10.40.0.0/24", "a", public=True)
     app = r.subnet("payments-prod-app-a", vpc, "10.40.10.0/24", "a")
@@ -137,8 +144,9 @@ def _prod(clients: Clients, r: RegionBuilder) -> None:
 
 
 def _dev(clients: Clients, r: RegionBuilder) -> None:
-    """acme-dev: payments-dev with public subnets only (the API server is public where prod keeps it private)."""
-    _member_iam(clients)
+    """acme-dev: payments-dev with public subnets only (the API server is public where prod keeps it private); root
+    never signed in to (its password was never set) and without MFA."""
+    _member_iam(clients, {"mfa_active": False})
     vpc = r.vpc("payments-dev", "10.41.0.0/16", {"Environment": "dev", "System": "payments"})
     public = r.subnet("payments-dev-public-a", vpc, "10.41.0.0/24", "a", public=True)
     igw = r.internet_gateway("payments-dev-igw", vpc)
