@@ -1,4 +1,5 @@
-"""The ``awsbp`` command: ``run`` a params file, or ``demo`` on a simulated account.
+"""The ``awsbp`` command: ``run`` a params file, or ``demo`` on a simulated account; follow up on a saved run with
+``query`` (SQL).
 
 Problems the user can fix print one line and exit 2 (no traceback unless ``--debug``).
 """
@@ -54,7 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("demo", parents=[common], help="assess a simulated account (no AWS credentials needed)")
     sub.add_parser("policy", help="print the least-privilege read-only IAM policy awsbp needs (JSON)")
+    _followup_parsers(sub)
     return parser
+
+
+def _followup_parsers(sub: Any) -> None:
+    """``query``: follow-up on a saved run (read only; no AWS call)."""
+    p_query = sub.add_parser("query", help="SQL (DuckDB) over a saved run's findings and inventory tables")
+    p_query.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, e.g. reports/<client>/<run-id>")
+    p_query.add_argument("sql", nargs="?", help="the query; without it, the tables there are")
+    p_query.add_argument("--csv", metavar="FILE", type=Path, help="write the result as CSV instead of printing it")
 
 
 def _report(result: RunResult, quiet: bool) -> int:
@@ -105,6 +115,28 @@ def _demo(args: argparse.Namespace) -> int:
     return code
 
 
+def _query(args: argparse.Namespace) -> int:
+    from awsbp.report.followup import open_run
+    from awsbp.report.followup.run import INVENTORY_TABLES, RESULT_TABLES
+
+    run = open_run(args.run_dir)
+    if not args.sql:
+        print("\n".join([*RESULT_TABLES, *INVENTORY_TABLES]))
+        return 0
+    result = run.sql(args.sql)
+    if args.csv:
+        from awsbp.files import write_text
+
+        write_text(args.csv, result.to_csv(index=False))
+        print(f"awsbp: {len(result)} rows written to {args.csv}", file=sys.stderr)
+    elif result.columns.empty:
+        print("(no result)")
+    else:
+        print(result.to_string(index=False, max_colwidth=80) if len(result) else ", ".join(map(str, result.columns)))
+        print(f"({len(result)} rows)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``awsbp`` console script."""
     args = _parser().parse_args(argv)
@@ -118,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "query":
+            return _query(args)
         if args.command == "policy":
             from awsbp.collect import readonly_policy
 
