@@ -20,6 +20,8 @@ def test_sql_over_findings_and_inventory(run):
     assert list(keys.user) == ["bob"] and str(keys.last_rotated.dtype) == "datetime64[ns, UTC]"
     lists = run.sql("select function_name, secret_variables from lambda_functions where len(secret_variables) > 0")
     assert isinstance(lists.secret_variables.iloc[0], list)
+    everything = run.sql("select * from findings")  # evidence columns of mixed types included
+    assert len(everything) == len(run.findings) and list(everything.columns) == list(run.findings.columns)
     joined = run.sql(
         "select g.group_name, count(*) n from sg_rules r join security_groups g using (account_id, group_id) "
         "where r.is_open_to_internet group by all"
@@ -76,3 +78,10 @@ def test_query_command_bad_input_is_one_line_exit_2(run_dir, tmp_path, capsys):
     assert main(["query", str(tmp_path / "missing"), "select 1"]) == 2
     err = capsys.readouterr().err
     assert "no run at" in err and "looked from" in err and err.count("\n") == 1
+
+
+def test_every_table_reads_whole_in_sql(run):
+    from awsbp.report.followup.run import INVENTORY_TABLES, RESULT_TABLES
+
+    for name in [*RESULT_TABLES, *INVENTORY_TABLES]:
+        assert len(run.sql(f"select * from {name}")) == len(run.table(name)), name

@@ -288,7 +288,7 @@ def stack(frames: list[pd.DataFrame], columns: list[str]) -> Frame:
 # --- SQL --------------------------------------------------------------------------------------------
 def sql_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """The same frame in shapes DuckDB reads: sets and lists of strings as string lists, any other nested value
-    (policy documents, tags) as JSON text."""
+    (policy documents, tags) as JSON text, a column mixing scalar types as text."""
     out = pd.DataFrame(frame).copy()
     for column in out.columns:
         values = out[column]
@@ -296,6 +296,10 @@ def sql_ready(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         present = [v for v in values if not _missing(v)]
         if not any(isinstance(v, list | tuple | set | frozenset | dict) for v in present):
+            if len({type(v) for v in present}) > 1:  # evidence mixing types (a count here, a flag there): text
+                out[column] = pd.Series(
+                    [None if _missing(v) else str(v) for v in values], index=out.index, dtype=object
+                )
             continue
         strings = all(
             isinstance(v, list | tuple | set | frozenset) and all(isinstance(x, str) for x in v) for v in present
