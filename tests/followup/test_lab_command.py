@@ -30,7 +30,7 @@ def test_lab_command_at_the_project_root(tmp_path, monkeypatch):
     command = lab.lab_command(tmp_path, notebook, port=8899, token="t0k")
     assert "--allow-root" in command and "--no-browser" in command
     assert "--ServerApp.port=8899" in command and "--IdentityProvider.token=t0k" in command
-    assert command[-1] == "reports/acme/scratch/r1/explore.ipynb"
+    assert command[-1] == str(notebook.resolve())
     assert "--no-browser" not in lab.lab_command(tmp_path, open_browser=True)
 
 

@@ -58,8 +58,8 @@ def lab_command(
         command.append(f"--ServerApp.port={port}")
     if token is not None:
         command.append(f"--IdentityProvider.token={token}")
-    if notebook is not None:
-        command.append(Path(os.path.relpath(Path(notebook).resolve(), root)).as_posix())
+    if notebook is not None:  # absolute: Jupyter reads it from its own working directory, then serves it from root
+        command.append(str(Path(notebook).resolve()))
     return command
 
 
