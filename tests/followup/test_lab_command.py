@@ -105,3 +105,24 @@ def test_run_folders_are_served_read_only_even_to_root(served):
     before = sorted(p.relative_to(manager.root_dir) for p in Path(manager.root_dir, run).rglob("*"))
     asyncio.run(check())
     assert sorted(p.relative_to(manager.root_dir) for p in Path(manager.root_dir, run).rglob("*")) == before
+
+
+def test_lab_command_line_opens_a_scratch_notebook_at_the_project_root(run_dir, tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    from awsbp.cli import main
+
+    shutil.copytree(run_dir.parent, tmp_path / "reports" / "acme")
+    monkeypatch.chdir(tmp_path)
+    started, registered = [], []
+    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 0)
+    monkeypatch.setattr(lab, "ensure_kernel", lambda: registered.append(True) or False)
+    assert main(["lab", f"reports/acme/{run_dir.name}", "--no-browser", "--port", "8890"]) == 0
+    (command,) = started
+    scratch = tmp_path / "reports" / "acme" / "scratch" / run_dir.name / "explore.ipynb"
+    assert scratch.is_file() and command[-1] == str(scratch.resolve()) and registered == [True]
+    assert f"--ServerApp.root_dir={tmp_path.resolve()}" in command and "--no-browser" in command
+    assert "--ServerApp.port=8890" in command
+    assert main(["lab"]) == 0 and started[-1][-1].startswith("--")  # no run: Lab at the root, no notebook
+    monkeypatch.setattr(lab, "lab_available", lambda: False)
+    assert main(["lab"]) == 2 and "JupyterLab is not installed" in capsys.readouterr().err
