@@ -162,3 +162,19 @@ def test_importing_awsbp_stays_light_and_exports_open_run():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_run_where_nothing_was_assessed_still_has_every_column(run_dir, tmp_path):
+    import json
+
+    copy = shutil.copytree(run_dir, tmp_path / run_dir.name)
+    info = json.loads((copy / "run.json").read_text())
+    for account in info["accounts"]:
+        account.update(status="failed", error="interrupted before collection")
+    (copy / "run.json").write_text(json.dumps(info))
+    empty = open_run(copy)
+    assert empty.assessments == {} and len(empty.accounts) == 2 and not empty.accounts.is_assessed.any()
+    assert empty.findings.empty and {"account_id", "severity", "suppress_expires"} <= set(empty.findings)
+    keys = empty.inventory("access_keys")
+    assert keys.empty and str(keys.last_used.dtype) == "datetime64[ns, UTC]" and "key_age_days" in keys
+    assert int(empty.sql("select count(*) as n from sg_rules").n.iloc[0]) == 0

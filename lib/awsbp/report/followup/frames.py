@@ -32,7 +32,6 @@ from awsbp.report.html import esc
 UTC_DTYPE = "datetime64[ns, UTC]"
 TIME_COLUMNS = ("created", "password_last_used", "last_rotated", "last_used", "last_accessed")
 """Inventory columns that hold times, converted even when a table is empty (then nothing says they are times)."""
-ACCOUNT_COLUMNS = ["account_id", "account_name"]
 
 
 class Frame(pd.DataFrame):
@@ -277,12 +276,10 @@ def with_account(table: pd.DataFrame, account_id: str, account_name: str) -> pd.
     return out.astype({"account_id": str, "account_name": str})
 
 
-def stack(frames: list[pd.DataFrame], columns: list[str]) -> Frame:
-    """Frames of several accounts as one (an empty frame with ``columns`` when there is none)."""
+def stack(frames: list[pd.DataFrame]) -> Frame:
+    """Frames of several accounts (at least one) as one; empty ones only lend their columns and types."""
     kept = [f for f in frames if not f.empty]
-    if not kept:
-        return Frame(frames[0].iloc[0:0] if frames else pd.DataFrame(columns=columns))
-    return Frame(pd.concat(kept, ignore_index=True))
+    return Frame(pd.concat(kept, ignore_index=True) if kept else frames[0].iloc[0:0])
 
 
 # --- SQL --------------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ or moved anywhere: every path is found from it.
 from __future__ import annotations
 
 import json
-import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from awsbp.errors import AwsbpError
 from awsbp.findings import STATUS_ORDER
 from awsbp.inventory import TABLES, Inventory
 from awsbp.report.followup import results
-from awsbp.report.followup.frames import ACCOUNT_COLUMNS, Frame, friendly_table, stack, with_account
+from awsbp.report.followup.frames import Frame, friendly_table, stack, with_account
 from awsbp.report.html import esc
 from awsbp.report.summary import RUN_FILE, RunSummary
 from awsbp.report.workbook import SNAPSHOT_FILE, Workbook, open_workbook, sample_snapshot_path, sample_workbook
@@ -260,8 +259,9 @@ class Run:
                     **(c.counts() if c and not c.problem else dict.fromkeys(CHANGE_COUNTS)),
                 }
             )
-        frame = Frame(pd.DataFrame(rows))
-        return Frame(frame.astype(dict.fromkeys([*STATUS_COUNTS, *CHANGE_COUNTS], "Int64")))
+        columns = ["account_id", "account_name", "status", "error", "is_assessed", "directory", *STATUS_COUNTS]
+        frame = Frame(pd.DataFrame(rows, columns=[*columns, "compared_with", *CHANGE_COUNTS]))
+        return frame.astype({"is_assessed": bool, **dict.fromkeys([*STATUS_COUNTS, *CHANGE_COUNTS], "Int64")})
 
     @cached_property
     def findings(self) -> Frame:
@@ -312,7 +312,10 @@ class Run:
             frames = [
                 with_account(friendly_table(name, self._inventory_of(i)), i, self.name_of(i)) for i in self.assessments
             ]
-            self._tables[name] = stack(frames, ACCOUNT_COLUMNS)
+            if not frames:  # no assessed account: the table's columns all the same
+                empty = Inventory(Snapshot(meta={"account_id": "000000000000", "regions": []}))
+                frames = [with_account(friendly_table(name, empty), "", "")]
+            self._tables[name] = stack(frames)
         return self._tables[name]
 
     def table(self, name: str) -> Frame:
@@ -411,8 +414,3 @@ class RunAccount:
 
     def __repr__(self) -> str:
         return f"<RunAccount {self.account_name} ({self.account_id}) of run {self.run.run_id}>"
-
-
-def safe_name(text: str) -> str:
-    """A file-name-safe form of a run id or client name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text) or "run"
