@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
 
-.PHONY: demo test lint lab sample browser bench clean
+.PHONY: demo test lint lab explore sample browser bench clean
 
 # uv (from PyPI) resolves and installs in seconds where pip takes minutes; pip is the fallback.
 $(STAMP): pyproject.toml
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1" && \
 	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[demo,dev,dask]" || \
 	  { $(BIN)/python -m pip install --quiet --upgrade "pip>=24" && $(BIN)/python -m pip install --quiet -e ".[demo,dev,dask]"; }
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (awsbp)" >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $(STAMP)
 
 demo: $(STAMP)  ## run the whole pipeline on a simulated account; prints the index path
@@ -33,9 +33,13 @@ lint: $(STAMP)  ## ruff lint + format check, mypy, notebooks without outputs
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q tests/test_repo.py
 
-lab: $(STAMP)  ## JupyterLab on the notebooks, with the project's kernel
-	$(BIN)/python -m pip install --quiet "jupyterlab>=4.2,<5"
-	$(BIN)/jupyter lab notebooks/
+RUN ?=
+lab: $(STAMP)  ## JupyterLab at the project root, runs read-only; RUN=reports/<client>/<run-id> opens a scratch notebook on it
+	$(BIN)/awsbp lab $(RUN)
+
+explore: $(STAMP)  ## a scratch copy of the follow-up cookbook on RUN=reports/<client>/<run-id>; prints its path
+	@test -n "$(RUN)" || { echo "usage: make explore RUN=reports/<client>/<run-id>" >&2; exit 2; }
+	$(BIN)/awsbp explore $(RUN)
 
 sample: $(STAMP)  ## regenerate the bundled sample snapshot from the demo account
 	$(BIN)/python -m awsbp.demo.sample

@@ -1,4 +1,5 @@
-"""The ``awsbp`` command: ``run`` a params file, or ``demo`` on a simulated account.
+"""The ``awsbp`` command: ``run`` a params file, or ``demo`` on a simulated account; follow up on a saved run with
+``query`` (SQL), ``explore`` (a scratch notebook) and ``lab`` (JupyterLab).
 
 Problems the user can fix print one line and exit 2 (no traceback unless ``--debug``).
 """
@@ -56,7 +57,28 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("policy", help="print the least-privilege read-only IAM policy awsbp needs (JSON)")
     p_pdf = sub.add_parser("pdf", help="print a run's reports to PDF (A4) with a local Chromium")
     p_pdf.add_argument("run_dir", type=Path, help="a run folder (reports/<client>/<run-id>)")
+    _followup_parsers(sub)
     return parser
+
+
+def _followup_parsers(sub: Any) -> None:
+    """``query``, ``explore`` and ``lab``: follow-up on a saved run (read only; no AWS call)."""
+    p_query = sub.add_parser("query", help="SQL (DuckDB) over a saved run's findings and inventory tables")
+    p_query.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, e.g. reports/<client>/<run-id>")
+    p_query.add_argument("sql", nargs="?", help="the query; without it, the tables there are")
+    p_query.add_argument("--csv", metavar="FILE", type=Path, help="write the result as CSV instead of printing it")
+    p_explore = sub.add_parser(
+        "explore", help="a scratch copy of the follow-up cookbook opened on a run (prints its path)"
+    )
+    p_explore.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, e.g. reports/<client>/<run-id>")
+    p_explore.add_argument("--scratch", metavar="DIR", help="scratch folder (default: <client folder>/scratch)")
+    p_explore.add_argument("--new", action="store_true", help="another scratch notebook even if one exists")
+    p_explore.add_argument("--lab", action="store_true", help="open JupyterLab on it")
+    p_lab = sub.add_parser("lab", help="JupyterLab at the current folder, runs read-only; with RUN_DIR, on its scratch")
+    p_lab.add_argument("run_dir", metavar="RUN_DIR", nargs="?", help="a run to explore (see `awsbp explore`)")
+    p_lab.add_argument("--scratch", metavar="DIR", help="scratch folder (default: <client folder>/scratch)")
+    p_lab.add_argument("--port", type=int, help="port (default: Jupyter's, 8888 or the next free one)")
+    p_lab.add_argument("--no-browser", action="store_true", help="do not open a browser (the default when CI is set)")
 
 
 def _report(result: RunResult, quiet: bool) -> int:
@@ -126,6 +148,57 @@ def _demo(args: argparse.Namespace) -> int:
     return code
 
 
+def _query(args: argparse.Namespace) -> int:
+    from awsbp.report.followup import open_run
+    from awsbp.report.followup.run import INVENTORY_TABLES, RESULT_TABLES
+
+    run = open_run(args.run_dir)
+    if not args.sql:
+        print("\n".join([*RESULT_TABLES, *INVENTORY_TABLES]))
+        return 0
+    result = run.sql(args.sql)
+    if args.csv:
+        from awsbp.files import write_text
+
+        write_text(args.csv, result.to_csv(index=False))
+        print(f"awsbp: {len(result)} rows written to {args.csv}", file=sys.stderr)
+    elif result.columns.empty:
+        print("(no result)")
+    else:
+        print(result.to_string(index=False, max_colwidth=80) if len(result) else ", ".join(map(str, result.columns)))
+        print(f"({len(result)} rows)")
+    return 0
+
+
+def _lab(run_dir: str | None, scratch: str | None, port: int | None, no_browser: bool, new: bool = False) -> int:
+    import subprocess
+
+    from awsbp.report.followup.lab import ensure_kernel, lab_available, lab_command
+
+    root = Path.cwd()
+    notebook = None
+    if run_dir:
+        notebook = _explore_notebook(run_dir, scratch, new)
+        if root.resolve() not in notebook.resolve().parents:
+            print(f"awsbp: {notebook} is outside {root}: JupyterLab opens at the project folder", file=sys.stderr)
+            notebook = None
+    if not lab_available():
+        print("awsbp: JupyterLab is not installed here: `pip install 'awsbp[dev]'` (or `make lab`)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    ensure_kernel()
+    command = lab_command(root, notebook, port=port, open_browser=False if no_browser else None)
+    return subprocess.call(command)
+
+
+def _explore_notebook(run_dir: str, scratch: str | None, new: bool) -> Path:
+    from awsbp.report.followup.scratch import explore
+
+    notebook, created = explore(run_dir, scratch=scratch, new=new)
+    if not created:
+        print(f"awsbp: {notebook} exists: kept as it is (--new for a fresh copy)", file=sys.stderr)
+    return notebook
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``awsbp`` console script."""
     args = _parser().parse_args(argv)
@@ -145,6 +218,15 @@ def main(argv: list[str] | None = None) -> int:
             for path in write_pdfs(args.run_dir):
                 print(path)
             return 0
+        if args.command == "query":
+            return _query(args)
+        if args.command == "explore":
+            if args.lab:
+                return _lab(args.run_dir, args.scratch, None, False, args.new)
+            print(_explore_notebook(args.run_dir, args.scratch, args.new))
+            return 0
+        if args.command == "lab":
+            return _lab(args.run_dir, args.scratch, args.port, args.no_browser)
         if args.command == "policy":
             from awsbp.collect import readonly_policy
 

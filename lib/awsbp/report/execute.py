@@ -233,6 +233,26 @@ def render_many(
     return [results[i] for i in range(len(jobs))]
 
 
+READ_ONLY = 0o400
+"""An executed notebook once rendered: evidence, readable by its owner only (reports hold client data)."""
+
+
+def seal_notebooks(folder: Path) -> list[Path]:
+    """Make the executed notebooks in ``folder`` (not its subfolders) read-only, mode 0400, once rendered: a
+    consultant who opens one in JupyterLab cannot save over what the report was made from (``awsbp explore``
+    gives a scratch copy). Returns the notebooks sealed. A later render into the same folder still replaces them
+    (:func:`execute_and_convert` unlinks the previous files first).
+
+    Example::
+
+        seal_notebooks(Path("reports/acme/run1/111122223333"))  # -> [.../10_vpc.ipynb, .../20_iam.ipynb, ...]
+    """
+    sealed = sorted(Path(folder).glob("*.ipynb"))
+    for notebook in sealed:
+        notebook.chmod(READ_ONLY)
+    return sealed
+
+
 # ------------------------------------------------------------------------------------------------- HTML
 
 
