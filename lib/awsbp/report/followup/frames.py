@@ -18,15 +18,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from awsbp.inventory import WORLD, Inventory
-from awsbp.report import palette
-from awsbp.report.execute import REPORT_TEMPLATE, TEMPLATES_DIR
+from awsbp.report.execute import report_css
 from awsbp.report.html import esc
 
 UTC_DTYPE = "datetime64[ns, UTC]"
@@ -61,13 +59,6 @@ class Column(pd.Series):
     @property
     def _constructor_expanddim(self) -> Callable[..., Frame]:
         return Frame
-
-
-@cache
-def report_css() -> str:
-    """The report's own table and badge styles (the HTML reports' stylesheet), for frames shown in JupyterLab."""
-    sheet = (TEMPLATES_DIR / REPORT_TEMPLATE / "awsbp.css").read_text(encoding="utf-8")
-    return f"{sheet}\n{palette.css()}"
 
 
 def frame_html(frame: pd.DataFrame) -> str:
