@@ -68,6 +68,8 @@ _REMOVED_VARIABLES = (
 )
 # AWS_ENDPOINT_URL_<SERVICE> overrides AWS_ENDPOINT_URL for that service.
 _REMOVED_PREFIXES = ("AWS_CONTAINER_CREDENTIALS_", "AWS_ENDPOINT_URL_")
+# The endpoints of the simulated environments entered in this process, innermost last (see active_endpoint).
+_ACTIVE: list[str] = []
 
 
 class AssumeRoleRules:
@@ -210,7 +212,7 @@ def simulated_environment(endpoint: str) -> Iterator[None]:
     (``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, FIPS/dual-stack); disables the
     instance metadata service; adds the loopback hosts to ``NO_PROXY``; gives ``boto3.client`` a fresh default
     session (it caches credentials and config once resolved; the previous one is put back on exit).
-    Refuses (``ValueError``) a non-loopback endpoint.
+    Refuses (``ValueError``) a non-loopback endpoint. While it lasts, :func:`active_endpoint` names ``endpoint``.
     """
     require_loopback(endpoint)
     saved = dict(os.environ)
@@ -235,10 +237,20 @@ def simulated_environment(endpoint: str) -> Iterator[None]:
             for name in ("NO_PROXY", "no_proxy"):
                 hosts = [h for h in os.environ.get(name, "").split(",") if h]
                 os.environ[name] = ",".join(hosts + [h for h in sorted(LOOPBACK_HOSTS) if h not in hosts])
+            _ACTIVE.append(endpoint)
             yield
         finally:
+            if _ACTIVE and _ACTIVE[-1] == endpoint:
+                _ACTIVE.pop()
             _restore_environ(saved)
             boto3.DEFAULT_SESSION = saved_default_session
+
+
+def active_endpoint() -> str | None:
+    """The simulated endpoint this process is pointed at by :func:`simulated_environment`, or ``None`` (a real
+    run). How jobs sent to another machine's workers know they are simulated: the endpoint travels with the job,
+    never a credential (``awsbp.executors``)."""
+    return _ACTIVE[-1] if _ACTIVE else None
 
 
 def _restore_environ(saved: dict[str, str]) -> None:
