@@ -64,6 +64,7 @@ class CallCounter:
         self._counts: Counter[str] = Counter()
         self._regional: Counter[tuple[str, str]] = Counter()
         self._regional_seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self._regional_cpu: defaultdict[tuple[str, str], float] = defaultdict(float)
         self._seconds: defaultdict[str, float] = defaultdict(float)
         self._lock = threading.Lock()
         self.enabled = True
@@ -74,15 +75,18 @@ class CallCounter:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
         name = operation(environ, body)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return list(self.app(environ, start_response))  # the answer is computed here: time all of it
         finally:
+            elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
+            key = (name, region(environ))
             with self._lock:
                 self._counts[name] += 1
-                self._regional[name, region(environ)] += 1
-                self._seconds[name] += time.perf_counter() - started
-                self._regional_seconds[name, region(environ)] += time.perf_counter() - started
+                self._regional[key] += 1
+                self._seconds[name] += elapsed
+                self._regional_seconds[key] += elapsed
+                self._regional_cpu[key] += cpu
 
     def counts(self) -> dict[str, int]:
         """Requests per operation since the last reset (``{"iam.ListUsers": 1, …}``)."""
@@ -100,9 +104,17 @@ class CallCounter:
     def seconds_by_region(self) -> dict[str, dict[str, float]]:
         """The server's time answering each operation in each signing region (latency middleware included when
         it is installed inside this counter)."""
+        return self._by_region(self._regional_seconds)
+
+    def cpu_by_region(self) -> dict[str, dict[str, float]]:
+        """The CPU time of the server's threads answering each operation in each region: moto's own work, which
+        it does under one interpreter lock (a sleeping latency middleware costs none)."""
+        return self._by_region(self._regional_cpu)
+
+    def _by_region(self, values: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
         with self._lock:
             out: dict[str, dict[str, float]] = {}
-            for (name, where), seconds in sorted(self._regional_seconds.items()):
+            for (name, where), seconds in sorted(values.items()):
                 out.setdefault(name, {})[where] = round(seconds, 4)
             return out
 
@@ -117,6 +129,7 @@ class CallCounter:
             self._counts.clear()
             self._regional.clear()
             self._regional_seconds.clear()
+            self._regional_cpu.clear()
             self._seconds.clear()
 
 

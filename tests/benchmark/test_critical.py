@@ -36,10 +36,12 @@ def test_critical_path_of_a_busy_region_is_its_budget():
     assert path.seconds == pytest.approx(0.1 + (251 - 100) / 20)
 
 
-def test_critical_path_as_answered_weighs_each_call_by_the_server_s_time():
+def test_critical_path_with_moto_s_cpu_adds_it_to_each_call_and_bounds_the_whole_run():
     counts = {"iam.GetAccountAuthorizationDetails": {"us-east-1": 1}, "ec2.DescribeVpcs": {"eu-west-1": 2}}
-    answered = {"iam.GetAccountAuthorizationDetails": {"us-east-1": 3.5}, "ec2.DescribeVpcs": {"eu-west-1": 0.4}}
+    cpu = {"iam.GetAccountAuthorizationDetails": {"us-east-1": 1.5}, "ec2.DescribeVpcs": {"eu-west-1": 0.2}}
     nominal = critical_path(counts, 0.1, lambda service: WIDE)
-    slow = critical_path(counts, 0.1, lambda service: WIDE, answered=answered)
+    loaded = critical_path(counts, 0.1, lambda service: WIDE, server_cpu=cpu)
     assert nominal.seconds == pytest.approx(0.2) and nominal.longest == "ec2.DescribeVpcs (eu-west-1)"
-    assert slow.seconds == pytest.approx(3.5) and slow.longest == "iam.GetAccountAuthorizationDetails (us-east-1)"
+    assert loaded.chains["iam.GetAccountAuthorizationDetails (us-east-1)"] == pytest.approx(1.6)
+    assert loaded.chains["ec2.DescribeVpcs (eu-west-1)"] == pytest.approx(0.4)
+    assert loaded.seconds == pytest.approx(1.7) and loaded.longest.startswith("moto's CPU")  # 1.5 + 0.2 in all
