@@ -77,6 +77,7 @@ def one_run(
     answered = critical.critical_path(by_region, latency, server_cpu=cpu)
     return {
         "collect_seconds": figures["collect_seconds"],
+        "client_cpu": figures["collect_cpu_seconds"],
         "nominal": {"seconds": nominal.seconds, "longest": nominal.longest},
         "with_cpu": {"seconds": answered.seconds, "longest": answered.longest},
         "server_cpu": sum(sum(v.values()) for v in cpu.values()),
@@ -128,9 +129,10 @@ def table(results: list[dict[str, Any]], latency_ms: float, throttle: str | None
         "moto's CPU for all its calls (one process, one interpreter lock).",
         "",
         "| scale | scheduler | collect s | critical path s nominal / with moto's CPU | collect ÷ critical path "
-        "nominal / with moto's CPU | moto's CPU s | calls at the server | throttled answers | client retries "
+        "nominal / with moto's CPU | moto's CPU s | awsbp's CPU s | calls at the server | throttled answers "
+        "| client retries "
         "| APIs not collected |",
-        "|---" * 10 + "|",
+        "|---" * 11 + "|",
     ]
     for result in results:
         for variant in VARIANTS:
@@ -141,6 +143,7 @@ def table(results: list[dict[str, Any]], latency_ms: float, throttle: str | None
             lines.append(
                 f"| {result['scale']}× | {variant} | {wall:.2f} | {nominal:.2f} / {answered:.2f} "
                 f"| {wall / nominal:.2f} / {wall / answered:.2f} | {_median(runs, 'server_cpu'):.2f} "
+                f"| {_median(runs, 'client_cpu'):.2f} "
                 f"| {_median(runs, 'server_calls'):.0f} "
                 f"| {_median(runs, 'throttled'):.0f} | {_median(runs, 'retries'):.0f} | {', '.join(errors) or 'none'} |"
             )

@@ -204,6 +204,35 @@ def readonly_policy(collectors: Iterable[ModuleType] = COLLECTORS) -> dict[str, 
 Job = tuple[ModuleType, str, Api]
 
 
+class _Clients:
+    """The jobs' clients, created one after another by a thread of their own in the order the jobs start: a job
+    waits for its own client only. (The session creates clients under one lock, a few to a few hundred ms of
+    CPU each: created on demand by 32 job threads, a job whose client exists waited behind the creation of
+    others.)"""
+
+    def __init__(self, session: AwsSession, keys: list[tuple[str, str]]):
+        self._ready = {key: threading.Event() for key in keys}
+        self._made: dict[tuple[str, str], Any] = {}
+        worker = threading.Thread(target=self._make, args=(session,), name="collect-clients", daemon=True)
+        worker.start()
+
+    def _make(self, session: AwsSession) -> None:
+        for key in self._ready:
+            try:
+                self._made[key] = within_budget(session.client(*key), key[0])
+            except Exception as err:  # noqa: BLE001 - handed to the jobs that need this client
+                self._made[key] = err
+            self._ready[key].set()
+
+    def get(self, service: str, region: str) -> Any:
+        """The client for ``(service, region)`` once created; its creation's exception if it failed."""
+        self._ready[service, region].wait()
+        made = self._made[service, region]
+        if isinstance(made, Exception):
+            raise made
+        return made
+
+
 def schedule(jobs: list[Job]) -> list[Job]:
     """The order jobs start in: slow APIs first (stable: the rest keep their order)."""
     return sorted(jobs, key=lambda job: not job[2].slow)
@@ -270,11 +299,16 @@ def collect_account(
         jobs.extend((module, region, api) for region in scopes for api in module.APIS)
     jobs = schedule(jobs)
 
+    def client_key(job: Job) -> tuple[str, str]:
+        module, region, _api = job
+        return module.SERVICE, session.default_region if region == GLOBAL else region
+
+    clients = _Clients(session, list(dict.fromkeys(client_key(job) for job in jobs)))
+
     def run(job: Job) -> ApiResult:
-        module, region, api = job
-        client_region = session.default_region if region == GLOBAL else region
+        _module, _region, api = job
         try:
-            client = within_budget(session.client(module.SERVICE, client_region), module.SERVICE)
+            client = clients.get(*client_key(job))
         except Exception as err:  # noqa: BLE001 - an unusable client is recorded like a failed call
             return ApiResult(None, {"code": type(err).__name__, "message": str(err)})
         result = call_api(client, api)
