@@ -47,11 +47,23 @@ EXECUTORS = ("local", "dask-local", "dask-cluster")
 REGIONS = ("ap-northeast-1", "us-east-1")
 
 
+def _region(clients: Any, region: str, ids: dict[str, str], account: str) -> Any:
+    """The demo's region writer, with the account id appended to bucket names (S3 names are global: every member
+    seeding the same world would ask for the same bucket)."""
+    from awsbp.demo.world import _Region
+
+    class MemberRegion(_Region):
+        def flow_logs_to_s3(self, name: str, vpc_id: str, bucket: str) -> str:
+            return super().flow_logs_to_s3(name, vpc_id, f"{bucket}-{account}")
+
+    return MemberRegion(clients, region, ids)
+
+
 def seed_organization(endpoint: str, members: int) -> list[dict[str, str]]:
     """The Organization with ``members`` member accounts, each seeded with one of :data:`SHAPES` in turn;
     ``[{"id", "name", "shape"}, …]`` in creation order."""
     from awsbp.demo import world_org
-    from awsbp.demo.world import _analytics, _Region, _shop, demo_clients
+    from awsbp.demo.world import _analytics, _shop, demo_clients
     from awsbp.demo.world_devtools import seed_devtools
     from awsbp.demo.world_iam import seed_iam
 
@@ -74,12 +86,12 @@ def seed_organization(endpoint: str, members: int) -> list[dict[str, str]]:
         if shape == "demo":
             seed_iam(member, ids)
             seed_devtools(member, ids)
-            _shop(_Region(member, "ap-northeast-1", ids))
-            _analytics(_Region(member, "us-east-1", ids))
+            _shop(_region(member, "ap-northeast-1", ids, account))
+            _analytics(_region(member, "us-east-1", ids, account))
         elif shape == "prod":
-            world_org._prod(member, _Region(member, world_org.REGION, ids))
+            world_org._prod(member, _region(member, world_org.REGION, ids, account))
         elif shape == "dev":
-            world_org._dev(member, _Region(member, world_org.REGION, ids))
+            world_org._dev(member, _region(member, world_org.REGION, ids, account))
         else:
             seed_account(member, 0.05 * (1 + (index // len(SHAPES)) % 4), account)
         found.append({"id": account, "name": name, "shape": shape})
@@ -180,7 +192,7 @@ def one_batch(
         "executor": executor,
         "scheduler": cluster.address if cluster else None,
         "render": render,
-        "output": str(work / "reports"),
+        "output": str(work / f"reports-{out.stem}"),  # a run of its own: no diff with an earlier run
         "out": str(out),
     }
     spec_path = work / "spec.json"
