@@ -9,9 +9,10 @@ What a Dask job carries, and what it never does:
 
 * **never a credential.** A worker reaches AWS through its own credential chain (instance profile, its own
   profile) and assumes the audit role named in the params. Before a job leaves this process,
-  :func:`refuse_credentials` walks its arguments and refuses any boto3/botocore object, any value of this
-  process's AWS credential variables, anything shaped like an access key id, and any non-empty secret-named
-  field (``SecretAccessKey``, ``aws_session_token``, …): a mistake fails here, loudly, instead of shipping keys;
+  :func:`refuse_credentials` walks its arguments and refuses any boto3/botocore object (a session carries its
+  keys), the value of this process's secret key or session token, and any non-empty secret-named field
+  (``SecretAccessKey``, ``aws_session_token``, …): a mistake fails here, loudly, instead of shipping keys.
+  (An access key id alone is an identifier, not a credential: a suppression may name one.)
 * **the simulated endpoint, for the demo only.** When the client runs inside
   :func:`awsbp.demo.server.simulated_environment`, each job carries that loopback endpoint (a URL, not a
   secret) and the worker enters the same simulated environment around the job (dummy ``testing`` keys of its
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,13 +35,12 @@ from typing import Any, Protocol
 from awsbp.errors import AwsbpError, ParamsError
 
 EXECUTORS = ("local", "dask")
-# this process's variables whose values are credentials: a job carrying one of these values is refused
-CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+# this process's variables whose values are secrets: a job carrying one of these values is refused
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 # field names that hold a secret (AssumeRole's Credentials, boto3.Session's keywords, the shared files' keys)
 SECRET_FIELDS = frozenset(
     {"secretaccesskey", "sessiontoken", "aws_secret_access_key", "aws_session_token", "aws_security_token"}
 )
-ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 NOT_A_SECRET = frozenset({"testing"})  # the demo's dummy keys (awsbp.demo.world.DEMO_CREDENTIAL)
 
 
@@ -163,8 +162,8 @@ _ENVIRONMENT = _Environment()
 def refuse_credentials(payload: Any) -> None:
     """Raise :class:`CredentialLeak` if ``payload`` (a job's function and arguments) holds a credential: a
     boto3/botocore object (a session or its credentials), the value of one of this process's
-    :data:`CREDENTIAL_VARIABLES`, a string shaped like an access key id, or a non-empty secret-named field."""
-    secrets = {os.environ[name] for name in CREDENTIAL_VARIABLES if os.environ.get(name)} - NOT_A_SECRET
+    :data:`SECRET_VARIABLES` (alone or inside a longer string), or a non-empty secret-named field."""
+    secrets = {os.environ[name] for name in SECRET_VARIABLES if os.environ.get(name)} - NOT_A_SECRET
     seen: set[int] = set()
 
     def walk(value: Any, where: str) -> None:
@@ -179,12 +178,10 @@ def refuse_credentials(payload: Any) -> None:
         if isinstance(value, str):
             if value in secrets or any(secret in value for secret in secrets if len(secret) >= 16):
                 raise CredentialLeak(f"a job must not carry this process's AWS credentials ({where})")
-            if ACCESS_KEY_ID.search(value):
-                raise CredentialLeak(f"a job must not carry an access key id ({where})")
             return
         if isinstance(value, dict):
             for key, item in value.items():
-                if str(key).replace("-", "_").lower() in SECRET_FIELDS and item:
+                if str(key).replace("-", "_").lower() in SECRET_FIELDS and item and item not in NOT_A_SECRET:
                     raise CredentialLeak(f"a job must not carry a secret ({where}.{key})")
                 walk(key, where)
                 walk(item, f"{where}.{key}")

@@ -80,7 +80,7 @@ def test_a_real_run_sends_no_credential_to_the_workers(monkeypatch, tmp_path):
     [
         ("job", {"session": boto3.Session(aws_access_key_id="x", aws_secret_access_key="y")}),
         ("job", [SECRET]),  # this process's secret, as a value
-        ("job", f"key={ACCESS_KEY}"),  # anything shaped like an access key id
+        ("job", {"env": f"AWS_SECRET_ACCESS_KEY={SECRET}"}),  # or inside a longer string
         ("job", {"Credentials": {"AccessKeyId": "a", "SecretAccessKey": "s", "SessionToken": "t"}}),
         ("job", SimpleNamespace(aws_session_token="t")),
     ],
@@ -93,9 +93,10 @@ def test_a_job_holding_a_credential_is_refused_before_it_is_sent(monkeypatch, pa
     assert client.sent == []
 
 
-def test_the_demo_s_dummy_keys_and_a_loopback_endpoint_are_not_credentials(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    refuse_credentials(("http://127.0.0.1:5000", {"AWS_ACCESS_KEY_ID": "testing", "secretaccesskey": ""}))
+def test_the_demo_s_dummy_keys_a_loopback_endpoint_and_a_key_id_are_not_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    refuse_credentials(("http://127.0.0.1:5000", {"AWS_SECRET_ACCESS_KEY": "testing", "secretaccesskey": ""}))
+    refuse_credentials({"suppressions": [{"check": "BP-IAM-05", "resource": ACCESS_KEY}]})  # an identifier
 
 
 def test_demo_jobs_carry_the_simulated_endpoint_and_the_worker_enters_it_around_the_job():
