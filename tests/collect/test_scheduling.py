@@ -84,6 +84,26 @@ def test_slow_apis_start_first_and_the_rest_keep_their_order():
     assert [(j[0].SERVICE, j[2].name) for j in schedule(jobs)] == [("ec2", "Slow"), ("ec2", "Quick"), ("iam", "Quick")]
 
 
+def test_clients_are_made_in_job_order_by_one_thread_and_a_failure_is_handed_to_its_jobs():
+    from awsbp.collect import _Clients
+
+    made = []
+
+    class Session:
+        def client(self, service, region):
+            made.append((service, region, threading.current_thread().name))
+            if service == "broken":
+                raise ValueError("no such service")
+            return boto3.client("ec2", region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
+
+    clients = _Clients(Session(), [("ec2", "eu-west-1"), ("broken", "eu-west-1"), ("iam", "us-east-1")])
+    assert "_awsbp_budget" in clients.get("iam", "us-east-1").__dict__  # with its request budget
+    with pytest.raises(ValueError, match="no such service"):
+        clients.get("broken", "eu-west-1")
+    assert [(s, r) for s, r, _ in made] == [("ec2", "eu-west-1"), ("broken", "eu-west-1"), ("iam", "us-east-1")]
+    assert {thread for _, _, thread in made} == {"collect-clients"}
+
+
 def test_token_bucket_lets_a_burst_through_then_paces_at_its_rate():
     now = [0.0]
     bucket = TokenBucket(rate=2, burst=3, clock=lambda: now[0])

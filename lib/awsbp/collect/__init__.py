@@ -100,7 +100,8 @@ CONCURRENCY: dict[str, int] = {"ec2": 10}
 DEFAULT_CONCURRENCY = 4
 MAX_THREADS = 32  # collection threads per account: I/O bound, the budgets bound each (service, region)
 # Attempts in all for a throttled call (botocore's adaptive retries give up after AwsSession's max_attempts):
-# a throttled API is late, not missing. The wait before each extra attempt is botocore's throttling backoff.
+# a throttled API is late, not missing. The wait before each extra attempt is botocore's throttling backoff
+# (random, up to 2^(attempt − 1) s), capped at 10 s.
 THROTTLED_ATTEMPTS = 10
 THROTTLING_CODES = frozenset(
     {
