@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
 
-.PHONY: demo test lint lab explore sample browser bench clean
+.PHONY: demo test lint lab explore sample browser bench bench-org clean
 
 # uv (from PyPI) resolves and installs in seconds where pip takes minutes; pip is the fallback.
 $(STAMP): pyproject.toml
@@ -47,6 +47,11 @@ sample: $(STAMP)  ## regenerate the bundled sample snapshot from the demo accoun
 SCALES ?= 1 4 16
 bench: $(STAMP)  ## benchmark at SCALES (default 1 4 16) side by side with Prowler (installed in bench/.venv-prowler)
 	$(BIN)/python -m bench.run --scales $(SCALES)
+
+ACCOUNTS ?= 10 30 100
+LATENCY ?= 100
+bench-org: $(STAMP)  ## an Organization of ACCOUNTS members at LATENCY ms per call: local pool, Dask LocalCluster, a separate cluster (RENDER="10": also render at 10)
+	$(BIN)/python -m bench.org --accounts $(ACCOUNTS) --latency $(LATENCY) $(if $(RENDER),--render $(RENDER),)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

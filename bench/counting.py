@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 # SigV4 signing names that differ from the boto3 client names
 SIGNING_TO_CLIENT = {"elasticloadbalancing": "elb", "access-analyzer": "accessanalyzer"}
 # REST APIs the benchmark meets: (service, method, path pattern) -> operation
@@ -27,10 +27,16 @@ REST = {
 }
 
 
+def region(environ: dict[str, Any]) -> str:
+    """The region a request was signed for (``""`` when unsigned)."""
+    match = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else ""
+
+
 def operation(environ: dict[str, Any], body: bytes) -> str:
     """``iam.ListUsers`` for one request (``service.?`` when the operation cannot be told)."""
     match = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    service = match.group(1) if match else "unsigned"
+    service = match.group(2) if match else "unsigned"
     service = SIGNING_TO_CLIENT.get(service, service)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if target:
@@ -50,12 +56,15 @@ def operation(environ: dict[str, Any], body: bytes) -> str:
 
 
 class CallCounter:
-    """WSGI middleware counting requests per operation, and the server's time answering them;
-    ``counts()`` and ``seconds()`` snapshot, ``reset()`` starts again."""
+    """WSGI middleware counting requests per operation (and region), and the server's time answering them;
+    ``counts()``, ``by_region()`` and ``seconds()`` snapshot, ``reset()`` starts again."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self.app = app
         self._counts: Counter[str] = Counter()
+        self._regional: Counter[tuple[str, str]] = Counter()
+        self._regional_seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self._regional_cpu: defaultdict[tuple[str, str], float] = defaultdict(float)
         self._seconds: defaultdict[str, float] = defaultdict(float)
         self._lock = threading.Lock()
         self.enabled = True
@@ -66,18 +75,48 @@ class CallCounter:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
         name = operation(environ, body)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return list(self.app(environ, start_response))  # the answer is computed here: time all of it
         finally:
+            elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
+            key = (name, region(environ))
             with self._lock:
                 self._counts[name] += 1
-                self._seconds[name] += time.perf_counter() - started
+                self._regional[key] += 1
+                self._seconds[name] += elapsed
+                self._regional_seconds[key] += elapsed
+                self._regional_cpu[key] += cpu
 
     def counts(self) -> dict[str, int]:
         """Requests per operation since the last reset (``{"iam.ListUsers": 1, …}``)."""
         with self._lock:
             return dict(sorted(self._counts.items()))
+
+    def by_region(self) -> dict[str, dict[str, int]]:
+        """Requests per operation and signing region (``{"ec2.DescribeVpcs": {"us-east-1": 1, …}, …}``)."""
+        with self._lock:
+            out: dict[str, dict[str, int]] = {}
+            for (name, where), n in sorted(self._regional.items()):
+                out.setdefault(name, {})[where] = n
+            return out
+
+    def seconds_by_region(self) -> dict[str, dict[str, float]]:
+        """The server's time answering each operation in each signing region (latency middleware included when
+        it is installed inside this counter)."""
+        return self._by_region(self._regional_seconds)
+
+    def cpu_by_region(self) -> dict[str, dict[str, float]]:
+        """The CPU time of the server's threads answering each operation in each region: moto's own work, which
+        it does under one interpreter lock (a sleeping latency middleware costs none)."""
+        return self._by_region(self._regional_cpu)
+
+    def _by_region(self, values: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
+        with self._lock:
+            out: dict[str, dict[str, float]] = {}
+            for (name, where), seconds in sorted(values.items()):
+                out.setdefault(name, {})[where] = round(seconds, 4)
+            return out
 
     def seconds(self) -> dict[str, float]:
         """The server's time answering each operation since the last reset."""
@@ -88,6 +127,9 @@ class CallCounter:
         """Start counting again from zero."""
         with self._lock:
             self._counts.clear()
+            self._regional.clear()
+            self._regional_seconds.clear()
+            self._regional_cpu.clear()
             self._seconds.clear()
 
 

@@ -1,16 +1,22 @@
 """One scale's awsbp measurement, in its own process so that peak memory is awsbp's alone.
 
-``python -m bench.measure OUT.json REGION…`` with the environment pointing at the server (AWS_ENDPOINT_URL):
-collects, saves the snapshot beside OUT, times the analysis per domain, and writes the figures to OUT.
+``python -m bench.measure OUT.json REGION… [--collect-only] [--collector FILE]`` with the environment pointing
+at the server (AWS_ENDPOINT_URL): collects, saves the snapshot beside OUT, times the analysis per domain (unless
+``--collect-only``), and writes the figures to OUT. ``--collector FILE`` collects with another version of
+``awsbp/collect/__init__.py`` (e.g. ``git show REV:lib/awsbp/collect/__init__.py``), for before/after runs.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import json
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from awsbp.aws import AwsSession
 from awsbp.checks.run import run_checks
@@ -20,28 +26,46 @@ from awsbp.inventory import Inventory
 from awsbp.params import Settings
 
 
-def main(out: Path, regions: list[str]) -> None:
+def load_collector(path: Path) -> Callable[..., Any]:
+    """``collect_account`` of another version of ``awsbp.collect`` (loaded as ``awsbp.collect._other``: the
+    collector modules it imports are this checkout's)."""
+    spec = importlib.util.spec_from_file_location("awsbp.collect._other", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.collect_account  # type: ignore[no-any-return]
+
+
+def main(out: Path, regions: list[str], *, analysis: bool = True, collector: Path | None = None) -> None:
     """Collect from the server the environment points at, time the analysis, write the figures to ``out``."""
-    started = time.perf_counter()
+    collect = load_collector(collector) if collector else collect_account
+    started, cpu = time.perf_counter(), time.process_time()
     session = AwsSession.open()
-    snapshot = collect_account(session, regions, session.identity())
-    collect_seconds = time.perf_counter() - started
+    snapshot = collect(session, regions, session.identity())
+    collect_seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     snapshot_path = out.with_suffix(".snapshot.json.gz")
     snapshot.save(snapshot_path)
     settings = Settings()
-    analysis: dict[str, float] = {}
-    t0 = time.perf_counter()  # all domains first, cold, as a run pays it
-    findings = run_checks(Inventory(snapshot, settings), settings)
-    analysis["all"] = time.perf_counter() - t0
-    for domain in (d.key for d in DOMAINS):  # then each on a fresh inventory: a domain pays for the frames it builds
-        t0 = time.perf_counter()
-        run_checks(Inventory(snapshot, settings), settings, [domain])
-        analysis[domain] = time.perf_counter() - t0
+    times: dict[str, float] = {}
+    findings: list[Any] = []
+    if analysis:
+        t0 = time.perf_counter()  # all domains first, cold, as a run pays it
+        findings = run_checks(Inventory(snapshot, settings), settings)
+        times["all"] = time.perf_counter() - t0
+        for domain in (
+            d.key for d in DOMAINS
+        ):  # then each on a fresh inventory: a domain pays for the frames it builds
+            t0 = time.perf_counter()
+            run_checks(Inventory(snapshot, settings), settings, [domain])
+            times[domain] = time.perf_counter() - t0
     figures = {
         "collect_seconds": collect_seconds,
-        "analysis_seconds": analysis,
+        "collect_cpu_seconds": cpu,  # the collecting process's CPU (all its threads)
+        "analysis_seconds": times,
         "findings": len(findings),
         "client_calls": snapshot.meta.get("calls", {}),
+        "client_attempts": dict(sorted(session.recorder.attempts.items())),
         "errors": snapshot.errors,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "snapshot": str(snapshot_path),
@@ -50,4 +74,10 @@ def main(out: Path, regions: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2:])
+    parser = argparse.ArgumentParser(prog="bench.measure", description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("regions", nargs="+")
+    parser.add_argument("--collect-only", action="store_true")
+    parser.add_argument("--collector", type=Path)
+    args = parser.parse_args()
+    main(args.out, args.regions, analysis=not args.collect_only, collector=args.collector)

@@ -94,7 +94,7 @@ def summary(scale: int, figures: dict[str, Any], server: dict[str, Any], collaps
         f"# Collection profile at {scale}×" + ("" if collapsed else " (without py-spy)"),
         "",
         f"Collection wall time {figures['collect_seconds']:.2f} s; the {len(spans)} API jobs add up to {busy:.2f} s "
-        f"(8 threads). Calls at the server: {sum(server['counts'].values())}.",
+        f"(up to 32 threads). Calls at the server: {sum(server['counts'].values())}.",
         "",
         "## Slowest API jobs (wall time of one job: all its pages and per-resource calls)",
         "",
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=16)
     parser.add_argument("--no-spy", action="store_true", help="time the API jobs without py-spy's overhead")
+    parser.add_argument("--latency", type=float, default=0, metavar="MS", help="answer every call MS ms late")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -133,13 +134,16 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from awsbp.demo.server import DemoServer, simulated_environment
 
-    from bench import counting, world
+    from bench import counting, network, world
 
     RESULTS.mkdir(exist_ok=True)
-    name = f"profile-{args.scale}x" + ("-nospy" if args.no_spy else "")
+    name = (
+        f"profile-{args.scale}x" + ("-nospy" if args.no_spy else "") + (f"-{args.latency:g}ms" if args.latency else "")
+    )
     collapsed_path = RESULTS / f"{name}.collapsed"
     with DemoServer() as server, contextlib.redirect_stdout(io.StringIO()), tempfile.TemporaryDirectory() as tmp:
         world.seed(server.endpoint, args.scale)
+        network.install(server, latency_ms=args.latency)
         counter = counting.install(server)
         with simulated_environment(server.endpoint):
             env = dict(os.environ)

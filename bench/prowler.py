@@ -136,12 +136,23 @@ def count_rows(path: Path) -> int:
         return max(0, sum(1 for _ in csv.reader(handle, delimiter=";")) - 1)
 
 
-def run(endpoint: str, regions: list[str], checks: list[str] | None = None, timeout: float = 1800) -> dict[str, object]:
-    """Run the mapped checks against ``endpoint``: wall time, exit code, findings and every error it logged."""
+def run(
+    endpoint: str,
+    regions: list[str],
+    checks: list[str] | None = None,
+    timeout: float = 1800,
+    *,
+    role: str | None = None,
+    external_id: str | None = None,
+) -> dict[str, object]:
+    """Run the mapped checks against ``endpoint`` (in the account of ``role`` when given, assumed with
+    ``external_id``): wall time, exit code, findings and every error it logged."""
     checks = checks or CHECKS
     with tempfile.TemporaryDirectory(prefix="bench-prowler-") as work:
         log_file = Path(work) / "prowler.log"
         args = [str(executable()), "aws", "--checks", *checks, "--region", *regions]
+        if role:
+            args += ["--role", role] + (["--external-id", external_id] if external_id else [])
         args += ["--output-formats", "csv", "--output-directory", work, "--no-banner", "--no-color"]
         args += ["--ignore-exit-code-3", "--log-level", "ERROR", "--log-file", str(log_file)]
         started = time.perf_counter()

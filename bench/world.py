@@ -34,9 +34,9 @@ BASE = {
 
 @dataclass(frozen=True)
 class Scale:
-    """How many of each resource a scale factor means."""
+    """How many of each resource a scale factor means (a fraction for a small account: 0.1 ≈ 12 users)."""
 
-    factor: int
+    factor: float
 
     def count(self, kind: str) -> int:
         return max(1, round(BASE[kind] * self.factor)) if kind != "rules_per_group" else int(BASE[kind])
@@ -63,14 +63,18 @@ def _zip() -> bytes:
     return buffer.getvalue()
 
 
-def seed(endpoint: str, factor: int) -> dict[str, int]:
+def seed(endpoint: str, factor: float) -> dict[str, int]:
     """Create the account at ``factor``; returns the counts created."""
+    return seed_account(demo_clients(endpoint), factor)
+
+
+def seed_account(clients: Any, factor: float, account_id: str = "123456789012") -> dict[str, int]:
+    """Create the account ``clients`` act in (``demo_clients(endpoint[, role_arn])``) at ``factor``."""
     scale = Scale(factor)
-    clients = demo_clients(endpoint)
     _seed_iam(clients, scale)
     for index, region in enumerate(REGIONS):
         share = {k: (n + (1 - index)) // 2 if k not in ("rules_per_group",) else n for k, n in scale.as_dict().items()}
-        _seed_region(clients, region, share, index)
+        _seed_region(clients, region, share, index, account_id)
     return scale.as_dict()
 
 
@@ -116,7 +120,7 @@ def _seed_iam(clients: Any, scale: Scale) -> None:
     _each(role, list(range(scale.count("roles"))))
 
 
-def _seed_region(clients: Any, region: str, n: dict[str, int], index: int) -> None:
+def _seed_region(clients: Any, region: str, n: dict[str, int], index: int, account_id: str) -> None:
     ec2 = clients("ec2", region)
     vpc = ec2.create_vpc(CidrBlock=f"10.{index}.0.0/16")["Vpc"]["VpcId"]
     subnets = [
@@ -165,7 +169,7 @@ def _seed_region(clients: Any, region: str, n: dict[str, int], index: int) -> No
             MasterUserPassword="bench-only-not-a-secret",
             DBSubnetGroupName="bench",
         )
-    role = "arn:aws:iam::123456789012:role/role-0000"
+    role = f"arn:aws:iam::{account_id}:role/role-0000"
     code = _zip()
     lam = clients("lambda", region)
     for i in range(n["functions"]):

@@ -59,7 +59,9 @@ def test_run_writes_reports_exports_and_run_log(aws_env, tmp_path, capsys):
     shared = [p for p in run_dir.rglob("*") if p.stat().st_mode & 0o077]
     assert not shared and run_dir.stat().st_mode & 0o077 == 0, shared  # client data: readable by the user only
     executed = [*run_dir.glob("*.ipynb"), *account.glob("*.ipynb")]
-    assert len(executed) == 4 and {p.stat().st_mode & 0o777 for p in executed} == {0o400}  # the summary and each domain, sealed
+    assert len(executed) == 4 and {p.stat().st_mode & 0o777 for p in executed} == {
+        0o400
+    }  # the summary and each domain, sealed
 
 
 def test_one_bad_account_does_not_stop_the_others(aws_env, tmp_path, capsys):

@@ -1,15 +1,30 @@
-"""Collection: every collector's APIs, once per account and region, in a thread pool.
+"""Collection: every collector's APIs, once per account and region, scheduled within AWS's request budgets.
 
 Only this package and :mod:`awsbp.aws` talk to AWS.
+
+The scheduler (:func:`collect_account`): one job per (collector, region, API), slow jobs first (the long chains:
+per-instance user data, the credential report, the largest listings), run by up to ``MAX_THREADS`` threads —
+collection waits on the network, not the CPU — with at most ``budget(service).concurrency`` jobs in flight per
+(service, region). Every HTTP request of a client (one per account, service and region; retries and the
+collectors' own per-resource threads included) first takes a token from that client's bucket, refilled at awsbp's
+share of AWS's documented rate (:data:`AWS_BUCKETS`), so a large region slows down before AWS throttles it. If AWS
+throttles anyway (other tools share the account's buckets), botocore's adaptive retries slow the client down,
+and a throttled call is retried past botocore's attempts, up to ``THROTTLED_ATTEMPTS``: throttling delays an API,
+it does not lose it.
 """
 
 from __future__ import annotations
 
+import random
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from awsbp import __version__
 from awsbp.collect import (
@@ -50,6 +65,132 @@ COLLECTORS: tuple[ModuleType, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """AWS's token bucket for one service's read calls, per account and region: ``capacity`` calls at once,
+    then ``refill`` per second."""
+
+    capacity: float
+    refill: float
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What awsbp allows itself per account, service and region: ``concurrency`` API jobs in flight, and HTTP
+    requests (retries included) at ``rate`` per second after a first ``burst``."""
+
+    concurrency: int
+    rate: float
+    burst: float
+
+
+# AWS's documented request-rate buckets for the calls awsbp makes (per account and region):
+AWS_BUCKETS: dict[str, Bucket] = {
+    "ec2": Bucket(100, 20),  # EC2 API reference, "Request throttling": non-mutating actions (Describe*)
+    "elbv2": Bucket(40, 10),  # ELB user guide, "Request throttling for the ELB API": non-mutating actions;
+    "elb": Bucket(40, 10),  # each ELB API version has its own buckets
+    "lambda": Bucket(15, 15),  # Lambda quotas: control-plane API requests, 15 per second
+}
+# IAM, STS, RDS, CodeBuild, CodePipeline, CodeCommit, ECR, Secrets Manager, Access Analyzer: AWS publishes no
+# figure (IAM: "a maximum rate quota for your account"); assumed, on the low side.
+UNPUBLISHED_BUCKET = Bucket(10, 10)
+# awsbp takes 80 % of a bucket: the console, other tools and awsbp's own retries share the account's buckets.
+HEADROOM = 0.8
+# API jobs in flight per (service, region): enough to overlap the latency of EC2's dozen listings and its
+# per-instance calls; the rate above, not this, is what keeps a busy region within its bucket.
+CONCURRENCY: dict[str, int] = {"ec2": 10}
+DEFAULT_CONCURRENCY = 4
+MAX_THREADS = 32  # collection threads per account: I/O bound, the budgets bound each (service, region)
+# Attempts in all for a throttled call (botocore's adaptive retries give up after AwsSession's max_attempts):
+# a throttled API is late, not missing. The wait before each extra attempt is botocore's throttling backoff
+# (random, up to 2^(attempt − 1) s), capped at 10 s.
+THROTTLED_ATTEMPTS = 10
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "EC2ThrottledException",
+    }
+)
+
+
+def budget(service: str) -> Budget:
+    """``budget("ec2") -> Budget(concurrency=10, rate=16.0, burst=80.0)``: awsbp's share of AWS's bucket."""
+    bucket = AWS_BUCKETS.get(service, UNPUBLISHED_BUCKET)
+    concurrency = CONCURRENCY.get(service, DEFAULT_CONCURRENCY)
+    return Budget(concurrency, bucket.refill * HEADROOM, bucket.capacity * HEADROOM)
+
+
+class TokenBucket:
+    """``acquire()`` waits until a request may go: ``burst`` at once, then ``rate`` per second, first come first
+    served (each caller reserves its token, then sleeps outside the lock)."""
+
+    def __init__(self, rate: float, burst: float, *, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst = rate, max(1.0, burst)
+        self._clock = clock
+        self._tokens, self._stamp = self.burst, clock()
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Take a token; the seconds to wait before using it (0 when one was there)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= 1
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def acquire(self) -> None:
+        wait = self.reserve()
+        if wait:
+            time.sleep(wait)
+
+
+def is_throttled(response: Any) -> bool:
+    """``needs-retry``'s ``response`` (``(http_response, parsed)`` or ``None``) is a throttling answer."""
+    if not response:
+        return False
+    http, parsed = response
+    code = (parsed or {}).get("Error", {}).get("Code", "") if isinstance(parsed, dict) else ""
+    return code in THROTTLING_CODES or getattr(http, "status_code", 0) == 429
+
+
+def retry_throttled(response: Any = None, attempts: int = 1, **_: Any) -> float | None:
+    """``needs-retry`` handler registered after botocore's: when botocore gives up on a throttled call, the
+    seconds to wait before one more attempt (its throttling backoff: random up to 2^(attempt − 1) s, at most
+    10 s), until ``THROTTLED_ATTEMPTS``; ``None`` otherwise (botocore's decision stands)."""
+    if attempts >= THROTTLED_ATTEMPTS or not is_throttled(response):
+        return None
+    return random.uniform(0, min(10.0, 2.0 ** (attempts - 1)))
+
+
+_prepare_lock = threading.Lock()
+
+
+def within_budget(client: Any, service: str) -> Any:
+    """``client`` with awsbp's request budget for ``service`` (once per client: one account, service and
+    region): a token per HTTP request, and throttled calls retried past botocore's attempts."""
+    with _prepare_lock:
+        if "_awsbp_budget" not in client.__dict__:
+            share = budget(service)
+            bucket = TokenBucket(share.rate, share.burst)
+            events = client.meta.events
+
+            def take_token(**_: Any) -> None:  # before-send: a return value would replace the HTTP response
+                bucket.acquire()
+
+            events.register("before-send", take_token, unique_id="awsbp-request-budget")
+            events.register("needs-retry", retry_throttled, unique_id="awsbp-retry-throttled")
+            client.__dict__["_awsbp_budget"] = bucket
+    return client
+
+
 def iam_actions(collectors: Iterable[ModuleType] = COLLECTORS) -> list[str]:
     """Every IAM action the collectors declare, sorted: the basis of the published read-only policy."""
     return sorted({action for module in collectors for action in module.ACTIONS})
@@ -72,28 +213,114 @@ def readonly_policy(collectors: Iterable[ModuleType] = COLLECTORS) -> dict[str, 
     }
 
 
+Job = tuple[ModuleType, str, Api]
+
+
+class _Clients:
+    """The jobs' clients, created one after another by a thread of their own in the order the jobs start: a job
+    waits for its own client only. (The session creates clients under one lock, a few to a few hundred ms of
+    CPU each: created on demand by 32 job threads, a job whose client exists waited behind the creation of
+    others.)"""
+
+    def __init__(self, session: AwsSession, keys: list[tuple[str, str]]):
+        self._ready = {key: threading.Event() for key in keys}
+        self._made: dict[tuple[str, str], Any] = {}
+        worker = threading.Thread(target=self._make, args=(session,), name="collect-clients", daemon=True)
+        worker.start()
+
+    def _make(self, session: AwsSession) -> None:
+        for key in self._ready:
+            try:
+                self._made[key] = within_budget(session.client(*key), key[0])
+            except Exception as err:  # noqa: BLE001 - handed to the jobs that need this client
+                self._made[key] = err
+            self._ready[key].set()
+
+    def get(self, service: str, region: str) -> Any:
+        """The client for ``(service, region)`` once created; its creation's exception if it failed."""
+        self._ready[service, region].wait()
+        made = self._made[service, region]
+        if isinstance(made, Exception):
+            raise made
+        return made
+
+
+def schedule(jobs: list[Job]) -> list[Job]:
+    """The order jobs start in: slow APIs first (stable: the rest keep their order)."""
+    return sorted(jobs, key=lambda job: not job[2].slow)
+
+
+def run_jobs(
+    jobs: list[Job], run: Callable[[Job], ApiResult], *, max_threads: int = MAX_THREADS
+) -> dict[int, ApiResult]:
+    """``run`` every job (``{index: result}``) on up to ``max_threads`` threads, at most
+    ``budget(service).concurrency`` jobs of one (service, region) at a time, starting each job as soon as its
+    (service, region) has room, in the order of ``jobs``."""
+    results: dict[int, ApiResult] = {}
+    pending = list(range(len(jobs)))
+    in_flight: Counter[tuple[str, str]] = Counter()
+    running = [0]
+    changed = threading.Condition()
+
+    def key(index: int) -> tuple[str, str]:
+        module, region, _api = jobs[index]
+        return module.SERVICE, region
+
+    def work(index: int) -> None:
+        try:
+            results[index] = run(jobs[index])
+        except Exception as err:  # noqa: BLE001 - a job that raises is recorded like a failed call
+            results[index] = ApiResult(None, {"code": type(err).__name__, "message": str(err)})
+        finally:
+            with changed:
+                in_flight[key(index)] -= 1
+                running[0] -= 1
+                changed.notify_all()
+
+    threads = max(1, min(max_threads, len(jobs)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool, changed:
+        while pending or running[0]:
+            for index in list(pending):
+                if running[0] >= threads:
+                    break
+                service, region = key(index)
+                if in_flight[service, region] < budget(service).concurrency:
+                    pending.remove(index)
+                    in_flight[service, region] += 1
+                    running[0] += 1
+                    pool.submit(work, index)
+            changed.wait()
+    return results
+
+
 def collect_account(
     session: AwsSession,
     regions: list[str],
     identity: dict[str, str],
     *,
     collectors: Iterable[ModuleType] = COLLECTORS,
-    max_threads: int = 8,
+    max_threads: int = MAX_THREADS,
     progress: Callable[[int], None] | None = None,
 ) -> Snapshot:
-    """Collect every collector's APIs for one account; failures become ``snapshot.errors``."""
+    """Collect every collector's APIs for one account (see the module's docstring for the scheduling); failures
+    become ``snapshot.errors``."""
     started = datetime.now(UTC)
-    jobs: list[tuple[ModuleType, str, Api]] = []
+    jobs: list[Job] = []
     for module in collectors:
         scopes = [GLOBAL] if module.SCOPE == "global" else regions
         jobs.extend((module, region, api) for region in scopes for api in module.APIS)
-    jobs.sort(key=lambda job: not job[2].slow)  # slow APIs first (stable: the rest keep their order)
+    jobs = schedule(jobs)
 
-    def run(job: tuple[ModuleType, str, Api]) -> ApiResult:
-        module, region, api = job
-        client_region = session.default_region if region == GLOBAL else region
+    def client_key(job: Job) -> tuple[str, str]:
+        module, region, _api = job
+        return module.SERVICE, session.default_region if region == GLOBAL else region
+
+    clients = _Clients(session, list(dict.fromkeys(client_key(job) for job in jobs)))
+
+    def run(job: Job) -> ApiResult:
+        _module, _region, api = job
         try:
-            client = session.client(module.SERVICE, client_region)
+            client = clients.get(*client_key(job))
         except Exception as err:  # noqa: BLE001 - an unusable client is recorded like a failed call
             return ApiResult(None, {"code": type(err).__name__, "message": str(err)})
         result = call_api(client, api)
@@ -112,9 +339,9 @@ def collect_account(
             "services": sorted({m.SERVICE for m in collectors}),
         }
     )
-    with ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="collect") as pool:
-        results = list(pool.map(run, jobs))
-    for (module, region, api), result in zip(jobs, results, strict=True):
+    results = run_jobs(jobs, run, max_threads=max_threads)
+    for index, (module, region, api) in enumerate(jobs):
+        result = results[index]
         if result.notes:
             snapshot.meta.setdefault("notes", []).append(
                 {"service": module.SERVICE, "region": region, "api": api.name, **result.notes}

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 
 import boto3
 
+from awsbp.batch.executors import carried_environment, jobs_carry
 from awsbp.demo.clients import DEMO_CREDENTIAL, DEMO_REGION, LOOPBACK_HOSTS, demo_clients, require_loopback
 from awsbp.demo.simulated_iam import IamExtensions
 
@@ -217,7 +218,7 @@ def simulated_environment(endpoint: str) -> Iterator[None]:
     (``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``, FIPS/dual-stack); disables the
     instance metadata service; adds the loopback hosts to ``NO_PROXY``; gives ``boto3.client`` a fresh default
     session (it caches credentials and config once resolved; the previous one is put back on exit).
-    Refuses (``ValueError``) a non-loopback endpoint.
+    Refuses (``ValueError``) a non-loopback endpoint. While it lasts, :func:`active_endpoint` names ``endpoint``.
     """
     require_loopback(endpoint)
     saved = dict(os.environ)
@@ -242,10 +243,18 @@ def simulated_environment(endpoint: str) -> Iterator[None]:
             for name in ("NO_PROXY", "no_proxy"):
                 hosts = [h for h in os.environ.get(name, "").split(",") if h]
                 os.environ[name] = ",".join(hosts + [h for h in sorted(LOOPBACK_HOSTS) if h not in hosts])
-            yield
+            with jobs_carry(simulated_environment, endpoint):  # a Dask job enters it again on its worker
+                yield
         finally:
             _restore_environ(saved)
             boto3.DEFAULT_SESSION = saved_default_session
+
+
+def active_endpoint() -> str | None:
+    """The simulated endpoint this process is pointed at by :func:`simulated_environment`, or ``None`` (a real
+    run). Jobs sent to another machine's workers carry it, never a credential (:mod:`awsbp.batch.executors`)."""
+    carried = carried_environment()
+    return carried[1] if carried else None
 
 
 def _restore_environ(saved: dict[str, str]) -> None:

@@ -1,0 +1,181 @@
+"""A real Dask cluster — a scheduler and two workers started as separate processes with a clean environment
+(PATH, HOME, PYTHONPATH; no AWS variable) — runs the demo's batch with the same findings as the local pool; and
+what a Dask job carries: the simulated endpoint for the demo, never a credential."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import threading
+from importlib.resources import files
+from types import SimpleNamespace
+
+import boto3
+import cloudpickle
+import pytest
+import yaml
+from awsbp.batch import executors
+from awsbp.batch.executors import CredentialLeak, _DaskPool, refuse_credentials, run_job
+from awsbp.batch.runner import AccountResult, run
+from awsbp.params import parse
+
+from bench.cluster import SeparateCluster
+
+ACCESS_KEY = "AKIA" + "EXAMPLEEXAMPLE12"  # shaped like a real key id, in two parts so no scanner mistakes it
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"
+TOKEN = "IQoJb3JpZ2luX2VjEXAMPLETOKEN" * 4
+
+
+class RecordingClient:
+    """Stands for ``distributed.Client``: records what would be sent to the workers, runs nothing."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[object, ...]] = []
+
+    def submit(self, fn, *args, pure=True, **kwargs):
+        self.sent.append((fn, args, kwargs))
+        account = args[3]  # run_job(simulated, assess_account, params, account, …)
+        return SimpleNamespace(result=lambda: AccountResult(name=account.name or "x", error="not run"))
+
+
+def demo_params():
+    return parse(yaml.safe_load(files("awsbp.demo").joinpath("params.yaml").read_text(encoding="utf-8")))
+
+
+def test_a_real_run_sends_no_credential_to_the_workers(monkeypatch, tmp_path):
+    for name, value in (("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    params = parse(
+        {
+            "client": "acme",
+            "accounts": [
+                {"name": "prod", "role_arn": "arn:aws:iam::111122223333:role/audit", "external_id": "ext-1"},
+                {"name": "dev", "profile": "acme-dev"},
+            ],
+            "regions": ["eu-west-1"],
+        }
+    )
+    client = RecordingClient()
+
+    @contextlib.contextmanager
+    def recording_executor(kind, **_):
+        yield _DaskPool(client, executors.carried_environment())
+
+    monkeypatch.setattr(executors, "open_executor", recording_executor)
+    run(params, output=tmp_path, quiet=True, render=False, executor="dask", scheduler="tcp://127.0.0.1:1")
+    assert len(client.sent) == 2
+    for fn, args, kwargs in client.sent:
+        assert fn is run_job and args[0] is None  # a real run: no simulated endpoint, the worker's own chain
+        sent = cloudpickle.dumps((args, kwargs))  # what Dask would put on the wire
+        for secret in (ACCESS_KEY, SECRET, TOKEN):
+            assert secret.encode() not in sent
+    assert b"arn:aws:iam::111122223333:role/audit" in cloudpickle.dumps(client.sent[0][1])  # the role travels
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        ("job", {"session": boto3.Session(aws_access_key_id="x", aws_secret_access_key="y")}),
+        ("job", [SECRET]),  # this process's secret, as a value
+        ("job", {"env": f"AWS_SECRET_ACCESS_KEY={SECRET}"}),  # or inside a longer string
+        ("job", {"Credentials": {"AccessKeyId": "a", "SecretAccessKey": "s", "SessionToken": "t"}}),
+        ("job", SimpleNamespace(aws_session_token="t")),
+    ],
+)
+def test_a_job_holding_a_credential_is_refused_before_it_is_sent(monkeypatch, payload):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    client = RecordingClient()
+    with pytest.raises(CredentialLeak, match="must not carry"):
+        _DaskPool(client).submit(print, *payload)
+    assert client.sent == []
+
+
+def test_the_demo_s_dummy_keys_a_loopback_endpoint_and_a_key_id_are_not_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    refuse_credentials(("http://127.0.0.1:5000", {"AWS_SECRET_ACCESS_KEY": "testing", "secretaccesskey": ""}))
+    refuse_credentials({"suppressions": [{"check": "BP-IAM-05", "resource": ACCESS_KEY}]})  # an identifier
+
+
+def test_demo_jobs_carry_the_simulated_endpoint_and_the_worker_enters_it_around_the_job():
+    from awsbp.demo.server import active_endpoint, simulated_environment
+
+    endpoint = "http://127.0.0.1:5999"
+    client = RecordingClient()
+    with simulated_environment(endpoint):
+        pool = _DaskPool(client, executors.carried_environment())
+        pool.submit(print, "job", SimpleNamespace(name="a"))
+    assert client.sent[0][1][0] == (simulated_environment, endpoint) and active_endpoint() is None
+    assert endpoint.encode() in cloudpickle.dumps(client.sent[0][1])  # by name: the worker imports the demo
+    before = dict(os.environ)
+    seen = run_job(
+        (simulated_environment, endpoint), lambda: (os.environ["AWS_ENDPOINT_URL"], os.environ["AWS_ACCESS_KEY_ID"])
+    )
+    assert seen == (endpoint, "testing") and dict(os.environ) == before  # put back after the job
+
+
+def test_jobs_of_one_worker_process_never_mix_environments():
+    """With --nthreads > 1: a simulated job and a real one run one after the other, never together."""
+    from awsbp.demo.server import simulated_environment
+
+    endpoint = "http://127.0.0.1:5998"
+    inside, release, seen = threading.Event(), threading.Event(), []
+
+    def simulated_job():
+        inside.set()
+        release.wait(10)
+        return os.environ.get("AWS_ENDPOINT_URL")
+
+    def real_job():
+        seen.append(os.environ.get("AWS_ENDPOINT_URL"))
+
+    outside = os.environ.get("AWS_ENDPOINT_URL")
+    first = threading.Thread(target=run_job, args=((simulated_environment, endpoint), simulated_job))
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=run_job, args=(None, real_job))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive() and seen == []  # waits for the simulated job to end
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert seen == [outside]  # the worker's own environment, not the simulated one
+
+
+def findings_by_account(result) -> dict[str, set[tuple[str, str]]]:
+    out = {}
+    for account in result.accounts:
+        path = result.run_dir / account.directory / "findings.json"
+        if account.directory and path.is_file():
+            out[account.name] = {(f["finding_id"], f["status"]) for f in json.loads(path.read_text(encoding="utf-8"))}
+    return out
+
+
+@pytest.mark.slow
+def test_separately_started_cluster_with_a_clean_environment_gives_the_local_pool_s_findings(tmp_path):
+    from awsbp.demo.server import DemoServer, simulated_environment
+    from awsbp.demo.world import seed
+
+    params = demo_params()
+    with (
+        SeparateCluster(workers=2, home=tmp_path / "cluster") as cluster,
+        DemoServer() as server,
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        seed(server.endpoint)
+        with simulated_environment(server.endpoint):  # the client's; the workers never inherit it
+            local = run(params, output=tmp_path / "local", quiet=True, render=False)
+            dask = run(
+                params, output=tmp_path / "dask", quiet=True, render=False, executor="dask", scheduler=cluster.address
+            )
+        assert len(cluster.pids()) == 3, cluster.log()[-3000:]
+    assert [(a.name, a.status) for a in dask.accounts] == [(a.name, a.status) for a in local.accounts], [
+        (a.name, a.error) for a in dask.accounts
+    ]
+    assert {a.name for a in dask.accounts if a.status == "failed"} == {"acme-sandbox"}
+    assert all("no AWS credentials" not in a.error for a in dask.accounts)
+    expected = findings_by_account(local)
+    assert len(expected) == 3 and findings_by_account(dask) == expected
