@@ -9,6 +9,7 @@ import io
 import json
 import os
 import threading
+from concurrent.futures import Future
 from importlib.resources import files
 from types import SimpleNamespace
 
@@ -36,8 +37,12 @@ class RecordingClient:
 
     def submit(self, fn, *args, pure=True, **kwargs):
         self.sent.append((fn, args, kwargs))
-        account = args[3]  # run_job(simulated, assess_account, params, account, …)
-        return SimpleNamespace(result=lambda: AccountResult(name=account.name or "x", error="not run"))
+        account = args[
+            3
+        ]  # run_job(simulated, collect_and_assess, params, account, …) or (…, report_account, run_dir, result, …)
+        done: Future = Future()
+        done.set_result(AccountResult(name=account.name or "x", error="not run"))
+        return done
 
 
 def demo_params():
@@ -66,7 +71,7 @@ def test_a_real_run_sends_no_credential_to_the_workers(monkeypatch, tmp_path):
 
     monkeypatch.setattr(executors, "open_executor", recording_executor)
     run(params, output=tmp_path, quiet=True, render=False, executor="dask", scheduler="tcp://127.0.0.1:1")
-    assert len(client.sent) == 2
+    assert [args[1].__name__ for _, args, _ in client.sent] == ["collect_and_assess"] * 2 + ["report_account"] * 2
     for fn, args, kwargs in client.sent:
         assert fn is run_job and args[0] is None  # a real run: no simulated endpoint, the worker's own chain
         sent = cloudpickle.dumps((args, kwargs))  # what Dask would put on the wire
