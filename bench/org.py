@@ -40,8 +40,8 @@ from typing import Any
 
 from bench import counting, network, prowler
 from bench.cluster import SeparateCluster
+from bench.results import publish
 
-RESULTS = Path(__file__).parent / "results"
 SHAPES = ("demo", "prod", "dev", "small")
 EXECUTORS = ("local", "dask-local", "dask-cluster")
 REGIONS = ("ap-northeast-1", "us-east-1")
@@ -349,10 +349,7 @@ def main(argv: list[str] | None = None) -> None:
                 "server_calls": sum(counter.counts().values()),
             }
     report = table(results)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    (RESULTS / f"{args.name}.md").write_text(report, encoding="utf-8")
-    print(report)
+    publish(args.name, results, report)
 
 
 if __name__ == "__main__":

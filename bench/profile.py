@@ -25,7 +25,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results"
+from bench.results import RESULTS
+
 # (label, substring of a frame): the first that matches any frame of a collector thread's stack names the sample
 CATEGORIES = (
     ("wait for the region's instance list (shared by two APIs)", "once_per_client (awsbp/collect/base.py"),

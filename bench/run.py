@@ -26,8 +26,8 @@ from typing import Any
 import nbformat
 
 from bench import counting, critical, minimum, network, prowler, world
+from bench.results import publish
 
-RESULTS = Path(__file__).parent / "results"
 NOTEBOOKS = ("10_vpc", "20_iam", "30_devtools")
 
 
@@ -326,10 +326,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
     report = table(results, version)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    (RESULTS / f"{args.name}.md").write_text(report, encoding="utf-8")
-    print(report)
+    publish(args.name, results, report)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import counting, critical, network, world
+from bench.results import publish
 
-RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ("before", "after")
 
@@ -172,10 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"  # read by moto when it creates the IAM backend
     results = [measure(f, args.latency, args.throttle, args.rounds, args.before) for f in args.scales]
     report = table(results, args.latency, args.throttle, args.before)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    (RESULTS / f"{args.name}.md").write_text(report, encoding="utf-8")
-    print(report)
+    publish(args.name, results, report)
 
 
 if __name__ == "__main__":
