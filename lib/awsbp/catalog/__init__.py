@@ -26,7 +26,7 @@ ISO dates, setting keys, lists of these):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib.resources import files
@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from awsbp.checks.spec import RUNNER_REASONS
+from awsbp.checks.spec import NOT_ASSESSED_REASON, RUNNER_REASONS
 from awsbp.domains import domain_of
 from awsbp.findings import Finding
 
@@ -56,6 +56,7 @@ LIST_SHOWN = 5
 LIST_SEPARATOR = {"ja": "、", "en": ", "}
 MORE = {"ja": "ほか {n} 件", "en": "and {n} more"}
 NONE = {"ja": "なし", "en": "none"}
+CODE_NAME = {"ja": "「{}」", "en": "{}"}  # a name of AWS's (an IAM action) in running text
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -251,7 +252,14 @@ class Catalog:
         """The finding's one-line detail in this language, from its reason and evidence."""
         if finding.reason in RUNNER_REASONS:
             domain = self.domain(domain_of(finding.check_id).key)
-            return self.ui(finding.reason, **{k: self.value(domain, k, v) for k, v in finding.evidence.items()})
+            values = {k: self.value(domain, k, v) for k, v in finding.evidence.items()}
+            if finding.reason == NOT_ASSESSED_REASON and finding.evidence.get("actions"):
+                named = replace(domain, forms={**domain.forms, "actions": CODE_NAME[self.lang]})
+                values["actions"] = self.value(named, "actions", finding.evidence["actions"])
+                values["cause"] = self.ui(f"cause_{finding.evidence.get('cause') or 'gap_other'}")
+                values["section"] = self.ui("collection_gaps")
+                return self._spaced(self.ui("not_assessed_read", **values))
+            return self.ui(finding.reason, **values)
         template = self.check(finding.check_id).messages.get(finding.reason)
         if template is None:
             raise CatalogError(f"{finding.check_id}: no message for reason {finding.reason!r} in {self.lang}")

@@ -12,36 +12,62 @@ finding, never a crash of the run.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from awsbp.checks.registry import REGISTRY
 from awsbp.checks.spec import CHECK_ERROR_REASON, CheckSpec
 from awsbp.findings import Finding, Status
+from awsbp.gaps import gap_advice, iam_action
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
 from awsbp.snapshot import GLOBAL
 
 
-def missing_inputs(spec: CheckSpec, inventory: Inventory) -> dict[str, list[str]]:
-    """Per region (or ``global``), the one-line reasons of the needed APIs that are absent."""
+@dataclass(frozen=True)
+class Missing:
+    """One API a check needs that was not read in one region."""
+
+    service: str
+    api: str
+    region: str
+    code: str | None  # the recorded error code; None when it was not asked
+    line: str  # one technical line (``ec2.DescribeVpcs in eu-west-1: AccessDenied: …``)
+
+
+def missing_inputs(spec: CheckSpec, inventory: Inventory) -> dict[str, list[Missing]]:
+    """Per region (or ``global``), the needed APIs that are absent, each with why."""
     snapshot = inventory.snapshot
     regional = any(snapshot.region_of(service, "") == "" for service, _ in spec.needs)
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[Missing]] = {}
     for region in (inventory.regions if regional else []) or [GLOBAL]:
-        reasons = [
-            snapshot.missing_reason(service, snapshot.region_of(service, region), api)
-            for service, api in spec.needs
-            if not snapshot.has(service, snapshot.region_of(service, region), api)
-        ]
-        if reasons:
-            out[region] = sorted(set(reasons))
+        found = []
+        for service, api in spec.needs:
+            where = snapshot.region_of(service, region)
+            if not snapshot.has(service, where, api):
+                err = snapshot.error_for(service, where, api)
+                line = snapshot.missing_reason(service, where, api)
+                found.append(Missing(service, api, where, err["code"] if err else None, line))
+        if found:
+            out[region] = sorted(set(found), key=lambda m: m.line)
     return out
+
+
+def gap_finding(spec: CheckSpec, account: str, region: str, missing: list[Missing]) -> Finding:
+    """The NOT_ASSESSED finding of one region's gap: the technical lines, the IAM actions and the first cause."""
+    return spec.gap(
+        account,
+        region,
+        [m.line for m in missing],
+        actions=[iam_action(m.service, m.api) for m in missing],
+        cause=gap_advice(missing[0].code),
+    )
 
 
 def run_check(spec: CheckSpec, inventory: Inventory, settings: Settings) -> list[Finding]:
     """One check over one inventory, with gaps turned into NOT_ASSESSED and account ids filled."""
     account = inventory.account_id
     gaps = missing_inputs(spec, inventory)
-    gap_findings = [spec.gap(account, region, reasons) for region, reasons in gaps.items()]
+    gap_findings = [gap_finding(spec, account, region, missing) for region, missing in gaps.items()]
     try:
         found = spec.func(inventory, settings) if spec.func else []
     except Exception as err:  # noqa: BLE001 - a broken check must show as a gap, not crash the run

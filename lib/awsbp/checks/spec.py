@@ -129,8 +129,20 @@ class CheckSpec:
             evidence=evidence,
         )
 
-    def gap(self, account_id: str, region: str, missing: list[str], reason: str = NOT_ASSESSED_REASON) -> Finding:
-        """The NOT_ASSESSED finding for a scope (account/region) whose data is missing, naming what is missing."""
+    def gap(
+        self,
+        account_id: str,
+        region: str,
+        missing: list[str],
+        reason: str = NOT_ASSESSED_REASON,
+        *,
+        actions: Iterable[str] = (),
+        cause: str = "",
+    ) -> Finding:
+        """The NOT_ASSESSED finding for a scope (account/region) whose data is missing: ``missing`` in one line per
+        API (technical, for the exports and the gaps section), and for the client's sentence the IAM ``actions``
+        that were not read and the ``cause`` (a :func:`awsbp.gaps.gap_advice` key)."""
+        words = {"actions": sorted(set(actions)), "cause": cause} if actions else {}
         return Finding(
             check_id=self.id,
             status=Status.NOT_ASSESSED,
@@ -141,7 +153,7 @@ class CheckSpec:
             resource_id=f"{account_id}/{region}",
             reason=reason,
             resource_name=f"{account_id}/{region}",
-            evidence={"missing": "; ".join(missing)},
+            evidence={"missing": "; ".join(missing), **words},
         )
 
 

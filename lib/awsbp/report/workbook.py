@@ -24,6 +24,7 @@ from awsbp.assess import Assessment, AssessmentError, assess
 from awsbp.catalog import SECTIONS, Catalog
 from awsbp.checks.registry import specs
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
+from awsbp.gaps import gap_advice, iam_action
 from awsbp.params import Settings, Suppression
 from awsbp.report import palette
 from awsbp.report.html import HTMLBlock, css_string, embed, esc, figure, markdown, table
@@ -35,27 +36,6 @@ if TYPE_CHECKING:
 
 SAMPLE_SNAPSHOT = "sample_snapshot.json.gz"
 MAX_ROWS = 200  # FAIL/REVIEW/NOT_ASSESSED rows of one check in the HTML; every row is in the exports
-GAP_ADVICE = (  # error code -> what a client does about it (catalog ui keys)
-    (
-        {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "Forbidden"},
-        "gap_access",
-    ),
-    ({"AuthFailure", "OptInRequired", "UnrecognizedClientException", "InvalidClientTokenId"}, "gap_region"),
-    ({"NotImplemented", "HTTP500", "HTTP501", "InvalidResponse", "UnknownOperationException"}, "gap_unsupported"),
-    ({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}, "gap_throttled"),
-)
-IAM_PREFIXES = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "accessanalyzer": "access-analyzer"}
-
-
-def gap_advice(code: str) -> str:
-    """The catalog key of what to do about a collection error code."""
-    return next((key for codes, key in GAP_ADVICE if code in codes), "gap_other")
-
-
-def iam_action(service: str, api: str) -> str:
-    """The IAM action behind a collected API: ``('elbv2', 'DescribeLoadBalancers')`` ->
-    ``'elasticloadbalancing:DescribeLoadBalancers'``."""
-    return f"{IAM_PREFIXES.get(service, service)}:{api}"
 
 
 def sample_snapshot_path() -> Path:
