@@ -168,15 +168,21 @@ def test_ctrl_c_stops_promptly_keeps_what_completed_and_writes_the_run_log(aws_e
 
     import awsbp.batch.runner as runner
 
-    real = runner.collect_account
-    started = []
+    real, real_job = runner.collect_account, runner.collect_and_assess
+    started, stops, noticed = [], [], []
+
+    def job(*args, stop=None):
+        stops.append(stop)
+        return real_job(*args, stop=stop)
 
     def interrupt_during_the_first(session, *args, **kwargs):
         started.append(session)
         if len(started) == 1:
-            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does: KeyboardInterrupt in the main thread
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does: sent to the process, from this job's thread
+            noticed.append(stops[0].wait(60))  # the main thread stops the run while this job is still running
         return real(session, *args, **kwargs)
 
+    monkeypatch.setattr(runner, "collect_and_assess", job)
     monkeypatch.setattr(runner, "collect_account", interrupt_during_the_first)
     roles = "".join(f"  - name: member{n}\n    role_arn: arn:aws:iam::21098765432{n}:role/a\n" for n in (1, 2))
     body = f"max_workers: 1\naccounts:\n  - name: first\n{roles}"
@@ -184,7 +190,7 @@ def test_ctrl_c_stops_promptly_keeps_what_completed_and_writes_the_run_log(aws_e
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
     run_dir = next((tmp_path / "out" / "acme").iterdir())
-    assert len(started) == 1  # the queued accounts were cancelled, not assessed
+    assert len(started) == 1 and noticed == [True]  # the queued accounts were cancelled, not assessed
     assert (run_dir / "123456789012" / "snapshot.json.gz").is_file()  # the first's collection is kept
     log = json.loads((run_dir / "run.json").read_text())
     assert log["interrupted"] is True and [a["name"] for a in log["accounts"]] == ["first"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -92,7 +93,7 @@ def open_executor(
     docstring) and, inside the demo's simulated environment, its endpoint.
     """
     if kind == "local":
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=workers, initializer=_leave_ctrl_c_to_the_main_thread) as pool:
             yield pool
         return
     if kind != "dask":
@@ -121,6 +122,13 @@ def open_executor(
         Client(cluster) as client,
     ):
         yield _DaskPool(client, simulated)
+
+
+def _leave_ctrl_c_to_the_main_thread() -> None:
+    """Block SIGINT in a job's thread (and the threads it starts, which inherit the mask): the kernel then
+    delivers Ctrl-C to the main thread, which wakes from its wait at once and stops the queued jobs, instead of
+    noticing only when the running job ends."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
 class _DaskPool:

@@ -61,6 +61,16 @@ _ERROR_LIMIT = 500
 KERNEL_START_TIMEOUT = 300
 
 
+def _stop_channels(client: Any) -> None:
+    """Close the kernel client nbclient opened for one notebook: the kernel is ours (reused), so nbclient leaves
+    its client open, and Python would otherwise complain of it at exit ("Could not destroy zmq context")."""
+    kc = getattr(client, "kc", None)
+    if kc is not None:
+        with suppress(Exception):
+            kc.stop_channels()
+        client.kc = None
+
+
 def notebooks_dir() -> Path:
     """Where the report notebooks are (inside the installed package)."""
     return NOTEBOOKS_DIR
@@ -136,6 +146,7 @@ class ReportKernel:
             stale.unlink(missing_ok=True)
         nb = parameterize(nbformat.read(notebook, as_version=4), parameters)
         ok, error = True, ""
+        client: NotebookClient | None = None
         try:
             client = NotebookClient(
                 nb,
@@ -152,6 +163,7 @@ class ReportKernel:
             ok, error = False, _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
             self.shutdown()  # whatever state it is in, the next notebook gets a fresh kernel
         finally:
+            _stop_channels(client)
             nbformat.write(nb, ipynb)
         converted: Path | None
         try:
