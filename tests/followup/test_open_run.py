@@ -66,7 +66,7 @@ def test_findings_are_the_assessments_findings(run, run_dir):
         assert ((mine.status == "FAIL") & (mine.severity == "high")).sum() == high
     assert set(f.account_name) == {"acme-management", "acme-prod"}
     assert {"domain", "finding_id", "check_id", "resource_arn", "detail", "suppressed", "cross_account"} <= set(f)
-    assert "ev_person" in f and "ev" not in f  # evidence flattened; an empty one adds no column
+    assert "ev_users" in f and "ev" not in f  # evidence flattened; an empty one adds no column
     assert str(f.collected_at.dtype) == "datetime64[ns, UTC]" and f.collected_at.notna().all()
     assert f.sort_values("severity").severity.iloc[0] == "critical"  # ordered like the reports
     assert f.cross_account.any() and f[f.cross_account].check_id.isin(["BP-IAM-06", "BP-VPC-06"]).all()

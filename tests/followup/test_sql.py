@@ -17,7 +17,8 @@ def test_sql_over_findings_and_inventory(run):
     )
     assert {"alice", "bob"} <= set(people.user) and (people.accounts == 2).all()
     keys = run.sql("select user, key_age_days, last_rotated from access_keys where key_age_days > 90")
-    assert list(keys.user) == ["bob"] and str(keys.last_rotated.dtype) == "datetime64[ns, UTC]"
+    assert "bob" in set(keys.user) and (keys.key_age_days > 90).all()
+    assert str(keys.last_rotated.dtype) == "datetime64[ns, UTC]"
     lists = run.sql("select function_name, secret_variables from lambda_functions where len(secret_variables) > 0")
     assert isinstance(lists.secret_variables.iloc[0], list)
     everything = run.sql("select * from findings")  # evidence columns of mixed types included

@@ -4,7 +4,7 @@ management account), assessed a month ago and now through the real batch (offlin
 What the month changed, so that every cookbook question has an answer:
 
 * acme-management closed SSH from the internet on ``shop-dev-app`` (a fixed finding); bob — a console user
-  without MFA — now holds an access key last rotated on 2026-01-10 (322 days before the collection);
+  without MFA — now holds an access key last rotated 322 days before the collection, used 8 days before it;
 * acme-prod opened the same SSH rule (a new finding), and its audit role lost ``lambda:ListFunctions`` in
   us-east-1 (an AccessDenied gap);
 * the same people (alice … frank) have users in both accounts; one suppression is live, one expired.
@@ -12,6 +12,7 @@ What the month changed, so that every cookbook question has an answer:
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ from awsbp.report.workbook import sample_snapshot_path
 from awsbp.snapshot import Snapshot
 
 MGMT, PROD = "123456789012", "210987654321"
-SSH_GROUP = "sg-daf7ebe3f59155d28"  # shop-dev-app in the sample
+SSH_GROUP = "shop-dev-app"  # its security group opens SSH to the internet in the sample
 REGION = "ap-northeast-1"
-OLD_KEY = "2026-01-10T00:00:00+00:00"
+KEY_AGE_DAYS, KEY_USED_DAYS_AGO = 322, 8  # bob's key, counted back from the sample's collection
 SUPPRESSIONS = [
     {
         "check": "BP-VPC-05",
@@ -49,21 +50,23 @@ def _account(account_id: str, name: str) -> Snapshot:
 
 def _close_ssh(snap: Snapshot) -> None:
     apis = snap.data["ec2"][REGION]
+    group_id = next(g["GroupId"] for g in apis["DescribeSecurityGroups"] if g["GroupName"] == SSH_GROUP)
     apis["DescribeSecurityGroupRules"] = [
-        r for r in apis["DescribeSecurityGroupRules"] if not (r["GroupId"] == SSH_GROUP and r.get("FromPort") == 22)
+        r for r in apis["DescribeSecurityGroupRules"] if not (r["GroupId"] == group_id and r.get("FromPort") == 22)
     ]
     for group in apis["DescribeSecurityGroups"]:
-        if group["GroupId"] == SSH_GROUP:
+        if group["GroupId"] == group_id:
             group["IpPermissions"] = [p for p in group.get("IpPermissions", []) if p.get("FromPort") != 22]
 
 
 def _old_key_for_bob(snap: Snapshot) -> None:
+    collected = datetime.fromisoformat(snap.meta["collected_at"]).replace(hour=0, minute=0, second=0)
     for row in snap.data["iam"]["global"]["GetCredentialReport"]:
         if row["user"] == "bob":
             row.update(
                 access_key_1_active="true",
-                access_key_1_last_rotated=OLD_KEY,
-                access_key_1_last_used_date="2026-11-20T00:00:00+00:00",
+                access_key_1_last_rotated=(collected - timedelta(days=KEY_AGE_DAYS)).isoformat(),
+                access_key_1_last_used_date=(collected - timedelta(days=KEY_USED_DAYS_AGO)).isoformat(),
                 access_key_1_last_used_service="s3",
             )
 

@@ -105,6 +105,7 @@ MAX_THREADS = 32  # collection threads per account: I/O bound, the budgets bound
 # a throttled API is late, not missing. The wait before each extra attempt is botocore's throttling backoff
 # (random, up to 2^(attempt − 1) s), capped at 10 s.
 THROTTLED_ATTEMPTS = 10
+THROTTLED_BACKOFF_CAP = 10.0  # seconds, the longest wait before one more attempt
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -167,7 +168,7 @@ def retry_throttled(response: Any = None, attempts: int = 1, **_: Any) -> float 
     10 s), until ``THROTTLED_ATTEMPTS``; ``None`` otherwise (botocore's decision stands)."""
     if attempts >= THROTTLED_ATTEMPTS or not is_throttled(response):
         return None
-    return random.uniform(0, min(10.0, 2.0 ** (attempts - 1)))
+    return random.uniform(0, min(THROTTLED_BACKOFF_CAP, 2.0 ** (attempts - 1)))
 
 
 _prepare_lock = threading.Lock()
