@@ -88,11 +88,20 @@ INSTANCES = {
 }
 
 
+# one worker seeds the world once for the whole module (seeding the Organization is the slow part)
+pytestmark = pytest.mark.xdist_group("demo_world")
+
+
+def network_interfaces(aws) -> list[str]:
+    return sorted(e["NetworkInterfaceId"] for e in aws("ec2", TOKYO).describe_network_interfaces()["NetworkInterfaces"])
+
+
 @pytest.fixture(scope="module")
 def world():
     with DemoServer() as server:
         ids = seed(server.endpoint)
-        yield SimpleNamespace(server=server, endpoint=server.endpoint, ids=ids, aws=demo_clients(server.endpoint))
+        aws = demo_clients(server.endpoint)
+        yield SimpleNamespace(server=server, endpoint=server.endpoint, ids=ids, aws=aws, enis=network_interfaces(aws))
 
 
 def tags_of(item: dict) -> dict[str, str]:
@@ -408,18 +417,9 @@ def test_moto_network_interfaces_as_observed(world):
 
 @pytest.mark.slow
 def test_seeding_is_deterministic(world):
-    world.server.reset()
-    first = seed(world.endpoint)
-    enis = sorted(
-        e["NetworkInterfaceId"] for e in world.aws("ec2", TOKYO).describe_network_interfaces()["NetworkInterfaces"]
-    )
-    world.server.reset()
-    second = seed(world.endpoint)
-    assert first == second == world.ids
-    again = sorted(
-        e["NetworkInterfaceId"] for e in world.aws("ec2", TOKYO).describe_network_interfaces()["NetworkInterfaces"]
-    )
-    assert enis == again
+    world.server.reset()  # a second seeding from scratch gives the first's ids
+    assert seed(world.endpoint) == world.ids
+    assert network_interfaces(world.aws) == world.enis
 
 
 # --- the Organization ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""A real Dask cluster — a scheduler and two workers started as separate processes with a clean environment
-(PATH, HOME, PYTHONPATH; no AWS variable) — runs the demo's batch with the same findings as the local pool; and
-what a Dask job carries: the simulated endpoint for the demo, never a credential."""
+"""Dask: a LocalCluster, and a real cluster — a scheduler and two workers started as separate processes with a
+clean environment (PATH, HOME, PYTHONPATH; no AWS variable) — run the demo's batch with the same findings as the
+local pool; and what a Dask job carries: the simulated endpoint for the demo, never a credential."""
 
 from __future__ import annotations
 
@@ -160,7 +160,10 @@ def findings_by_account(result) -> dict[str, set[tuple[str, str]]]:
 
 
 @pytest.mark.slow
-def test_separately_started_cluster_with_a_clean_environment_gives_the_local_pool_s_findings(tmp_path):
+def test_a_local_cluster_and_a_separately_started_one_give_the_local_pool_s_findings(tmp_path):
+    """One seeded Organization, one local run to compare with: a LocalCluster (its workers inherit the
+    simulated environment, and render the reports too) and a scheduler with two workers started as separate
+    processes with a clean environment (the jobs carry the endpoint)."""
     from awsbp.demo.server import DemoServer, simulated_environment
     from awsbp.demo.world import seed
 
@@ -171,16 +174,23 @@ def test_separately_started_cluster_with_a_clean_environment_gives_the_local_poo
         contextlib.redirect_stdout(io.StringIO()),
     ):
         seed(server.endpoint)
-        with simulated_environment(server.endpoint):  # the client's; the workers never inherit it
+        with simulated_environment(server.endpoint):  # the client's; separately started workers never inherit it
             local = run(params, output=tmp_path / "local", quiet=True, render=False)
-            dask = run(
+            separate = run(
                 params, output=tmp_path / "dask", quiet=True, render=False, executor="dask", scheduler=cluster.address
             )
+            inherited = run(params, output=tmp_path / "local-cluster", quiet=True, executor="dask")
         assert len(cluster.pids()) == 3, cluster.log()[-3000:]
-    assert [(a.name, a.status) for a in dask.accounts] == [(a.name, a.status) for a in local.accounts], [
-        (a.name, a.error) for a in dask.accounts
-    ]
-    assert {a.name for a in dask.accounts if a.status == "failed"} == {"acme-sandbox"}
-    assert all("no AWS credentials" not in a.error for a in dask.accounts)
     expected = findings_by_account(local)
-    assert len(expected) == 3 and findings_by_account(dask) == expected
+    assert len(expected) == 3
+    for dask in (separate, inherited):
+        assert [(a.name, a.status) for a in dask.accounts] == [(a.name, a.status) for a in local.accounts], [
+            (a.name, a.error) for a in dask.accounts
+        ]
+        assert {a.name for a in dask.accounts if a.status == "failed"} == {"acme-sandbox"}
+        assert all("no AWS credentials" not in a.error for a in dask.accounts)
+        assert findings_by_account(dask) == expected
+    for account in inherited.accounts:  # the LocalCluster's workers rendered the reports too
+        if account.status != "failed":
+            assert all(r["ok"] for r in account.reports) and len(account.reports) == 3
+    assert inherited.index.name == "index.html" and "acme-prod" in inherited.index.read_text(encoding="utf-8")
