@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from awsbp.domains import DOMAINS
@@ -86,4 +87,5 @@ def write_pdfs(run_dir: str | Path) -> list[Path]:
     if not pages:
         raise AwsbpError(f"{run_dir}: no reports to print (expected index.html and <account>/*.html of a run)")
     chromium = find_chromium()
-    return [html_to_pdf(page, page.with_suffix(".pdf"), chromium) for page in pages]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(pages), os.cpu_count() or 1))) as pool:  # one browser a core
+        return list(pool.map(lambda page: html_to_pdf(page, page.with_suffix(".pdf"), chromium), pages))
