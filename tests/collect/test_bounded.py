@@ -13,6 +13,7 @@ from awsbp.collect import base as collect_base
 from awsbp.collect import collect_account, iam
 from awsbp.collect.base import Api, call_api
 from awsbp.snapshot import GLOBAL
+from botocore.hooks import HierarchicalEmitter
 from botocore.stub import Stubber
 
 
@@ -61,6 +62,7 @@ class ReportClient:
     def __init__(self, ready_after: int | None = None) -> None:
         self.polls = 0
         self.ready_after = ready_after
+        self.meta = SimpleNamespace(events=HierarchicalEmitter())  # where collect hooks its request budget
 
     def generate_credential_report(self):
         self.polls += 1
