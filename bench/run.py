@@ -32,12 +32,14 @@ NOTEBOOKS = ("10_vpc", "20_iam", "30_devtools")
 
 
 def _render_times(snapshot: str, work: Path) -> dict[str, float]:
-    """Seconds to execute and convert each domain notebook, and an empty notebook with the same kernel."""
+    """Seconds to render: each domain notebook alone (a fresh kernel each), the account's notebooks as the batch
+    renders them (``account``: one warm kernel in the account's folder, one after another), and an empty notebook
+    on a fresh kernel (``empty``, the floor of executing any notebook)."""
     from datetime import date
 
     from awsbp.assess import assess
     from awsbp.params import Settings
-    from awsbp.report.execute import execute_and_convert, notebooks_dir
+    from awsbp.report.execute import notebooks_dir, render_many
     from awsbp.runfiles import ASSESSMENT_FILE
     from awsbp.snapshot import Snapshot
 
@@ -51,20 +53,22 @@ def _render_times(snapshot: str, work: Path) -> dict[str, float]:
     empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     empty_path = work / "empty.ipynb"
     nbformat.write(empty, empty_path)
-    times: dict[str, float] = {}
-    jobs: list[tuple[str, Path, dict[str, Any]]] = [
-        ("warm-up", empty_path, {})
-    ]  # the first kernel of a process pays for cold caches: not counted
-    jobs += [(nb, notebooks_dir() / f"{nb}.ipynb", {"account": str(account), "lang": "en"}) for nb in NOTEBOOKS]
-    jobs.insert(1, ("empty-before", empty_path, {}))
-    jobs += [("empty-after", empty_path, {})]
-    for name, path, params in jobs:
+    params = {"account": ".", "lang": "en"}
+    domain = {nb: notebooks_dir() / f"{nb}.ipynb" for nb in NOTEBOOKS}
+
+    def timed(jobs: list[tuple[Path, Path, dict[str, Any]]], cwd: Path | None = None) -> float:
         started = time.perf_counter()
-        result = execute_and_convert(path, work / "render", params)
-        times[name] = time.perf_counter() - started
-        if not result.ok:
-            raise RuntimeError(f"{name} failed to render: {result.error}")
-    times.pop("warm-up")
+        for result in render_many(jobs, max_workers=1, cwd=cwd):
+            if not result.ok:
+                raise RuntimeError(f"{result.notebook} failed to render: {result.error}")
+        return time.perf_counter() - started
+
+    timed([(empty_path, work / "warm-up", {})])  # the first kernel of a process pays for cold caches: not counted
+    times = {"empty-before": timed([(empty_path, work / "empty", {})])}
+    for nb, path in domain.items():
+        times[nb] = timed([(path, account, params)], cwd=account)
+    times["account"] = timed([(path, account, params) for path in domain.values()], cwd=account)
+    times["empty-after"] = timed([(empty_path, work / "empty", {})])
     times["empty"] = min(times["empty-before"], times["empty-after"])  # the floor: a busy moment is not it
     return times
 
@@ -157,8 +161,14 @@ def targets(last: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("analysis ≤ 10 % of collection", f"{analysis:.0%}", analysis <= 0.10),
     ]
     if render:
-        worst = max(render[n] for n in NOTEBOOKS) / render["empty"]
-        rows.append(("render per notebook ≤ 1.5× an empty notebook", f"{worst:.1f}× (slowest notebook)", worst <= 1.5))
+        ratio = render["account"] / (len(NOTEBOOKS) * render["empty"])
+        rows.append(
+            (
+                f"an account's {len(NOTEBOOKS)} reports ≤ 1.5× as many empty notebooks",
+                f"{ratio:.2f}× ({render['account']:.1f} s ÷ {len(NOTEBOOKS)} × {render['empty']:.1f} s)",
+                ratio <= 1.5,
+            )
+        )
     if path := last.get("critical_path"):
         ratio = a["collect_seconds"] / path["seconds"]
         with_cpu = a["collect_seconds"] / last["critical_path_cpu"]["seconds"]
@@ -208,7 +218,8 @@ def latency_table(results: list[dict[str, Any]]) -> list[str]:
 def _render_cell(render: dict[str, float]) -> str:
     if not render:
         return "-"
-    return f"{' / '.join(f'{render[n]:.1f}' for n in NOTEBOOKS)} ({render['empty']:.1f})"
+    alone = " / ".join(f"{render[n]:.1f}" for n in NOTEBOOKS)
+    return f"{alone}; {render['account']:.1f} ({render['empty']:.1f})"
 
 
 def _throttle_label(throttle: str) -> str:
@@ -223,7 +234,7 @@ def table(results: list[dict[str, Any]], prowler_version: str) -> str:
         "| scale | users / SGs / rules / instances | seed s | collect s | calls at the server (recorder) "
         "| pagination minimum | calls ÷ minimum (on AWS ≈) | analysis s vpc / iam / devtools / all "
         "| analysis ÷ collect "
-        "| render s 10_vpc / 20_iam / 30_devtools (empty) | peak RSS MiB |",
+        "| render s 10_vpc / 20_iam / 30_devtools alone; the account's three on one kernel (empty) | peak RSS MiB |",
         "|---" * 11 + "|",
     ]
     for r in results:
