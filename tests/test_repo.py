@@ -58,3 +58,31 @@ def test_the_architecture_holds_as_import_contracts():
 def test_reports_are_git_ignored():
     ignore = (ROOT / ".gitignore").read_text().splitlines()
     assert "reports/*" in ignore and "!reports/.gitkeep" in ignore
+
+
+def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
+    """`make test` runs `--dist loadgroup`: tests that share an expensive fixture (the demo runs, the seeded
+    world) are marked with one xdist_group so that one worker builds it once. A pytest/xdist pairing that loses
+    the mark would silently build each fixture once per worker."""
+    import subprocess
+    import sys
+
+    seen = tmp_path / "workers"
+    seen.mkdir()
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pathlib, pytest\n"
+        "pytestmark = pytest.mark.xdist_group('shared')\n"
+        "@pytest.mark.parametrize('i', range(6))\n"
+        "def test_one(i):\n"
+        f"    (pathlib.Path({str(seen)!r}) / os.environ['PYTEST_XDIST_WORKER']).touch()\n"
+    )
+    args = ["-n", "2", "--dist", "loadgroup", "-q", "-p", "no:cacheprovider"]
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", *args, "-c", "/dev/null", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert len(list(seen.iterdir())) == 1, sorted(p.name for p in seen.iterdir())
