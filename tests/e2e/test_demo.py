@@ -281,3 +281,21 @@ def test_every_number_shown_equals_the_exports_and_the_saved_assessment(demo_run
                 new = [i for i in comparison.new if any(r["finding_id"] == i for r in mine)]
                 numbers = [int(n) for n in re.findall(r"\d+", lead.split(comparison.previous_run, 1)[1])]
                 assert numbers[:2] == [len(new), len(fixed)], (name, domain.key)
+
+
+def test_every_article_point_has_a_verdict_in_some_demo_account():
+    """The demo shows every point of the article the reports follow: for each point, some check implementing it
+    says something other than NOT_ASSESSED in some account (the expected findings, which the demo matches
+    exactly: test_every_reachable_account_matches_its_seeded_mistakes_exactly)."""
+    from awsbp.catalog import Catalog
+    from awsbp.checks.registry import REGISTRY
+
+    said = {
+        row[0]
+        for account in EXPECTED["accounts"].values()
+        for row in [*account["mistakes"], *account.get("counterparts", [])]
+        if row[1] != "NOT_ASSESSED"
+    }
+    points = set(Catalog("en").article().points) - {"beyond", "departures"}
+    shown = {spec.article for spec in REGISTRY.values() if spec.article and spec.id in said}
+    assert points and not points - shown, sorted(points - shown)
