@@ -103,3 +103,17 @@ def test_expired_or_wrong_credentials_are_one_clear_line(aws_env, code):
     session.client("sts").meta.events.register("before-call.sts.GetCallerIdentity", reject)
     with pytest.raises(CredentialsError, match=rf"AWS rejected the credentials \({code}\); refresh them"):
         session.identity()
+
+
+def test_sessions_share_one_parsed_model_loader_whose_paths_do_not_grow(monkeypatch):
+    """Every session reads service models through one loader (parsing them is most of a small account's CPU);
+    boto3 appends its data folder to the loader once per Session, which must not pile up."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    sessions = [AwsSession.open() for _ in range(3)]
+    loaders = {id(s._session._loader) for s in sessions}
+    assert len(loaders) == 1
+    paths = sessions[0]._session._loader.search_paths
+    assert len(paths) == len(set(paths))
+    model = sessions[0].client("ec2", "eu-west-1").meta.service_model
+    assert sessions[2].client("ec2", "eu-west-1").meta.service_model._service_description is model._service_description

@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
-import botocore.session
 from botocore.config import Config
+
+from awsbp.aws import botocore_session
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEMO_CREDENTIAL = "testing"  # moto accepts any key; this one is not a secret
@@ -49,7 +50,7 @@ def _refuse_non_loopback(request: Any, **_: Any) -> None:
 
 def _session(key_id: str, secret: str, token: str | None = None) -> boto3.Session:
     """A boto3 session with these keys that reads no profile or config file and refuses non-loopback hosts."""
-    core = botocore.session.Session()
+    core = botocore_session()
     # Ignore AWS_PROFILE (even one naming a missing profile) and the user's config and credentials files.
     # Overrides in the config store win over everything; Session.set_config_variable(name, None) would not
     # (a None instance variable falls through to the environment).
