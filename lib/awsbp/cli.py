@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="mark findings new / fixed / still open against this run (default: the latest earlier run)",
     )
+    p_run.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="snapshots, assessments, exports and a plain index only; render later with --from-snapshots",
+    )
     sub.add_parser("demo", parents=[common], help="assess a simulated account (no AWS credentials needed)")
     sub.add_parser("policy", help="print the least-privilege read-only IAM policy awsbp needs (JSON)")
     p_pdf = sub.add_parser("pdf", help="print a run's reports to PDF (A4) with a local Chromium")
@@ -233,7 +238,13 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(readonly_policy(), indent=2))
             return 0
         params = load(Path(args.params))
-        result = run(params, from_snapshots=args.from_snapshots, compare_with=args.compare, **_run_options(args))
+        result = run(
+            params,
+            from_snapshots=args.from_snapshots,
+            compare_with=args.compare,
+            render=not args.no_reports,
+            **_run_options(args),
+        )
         return _report(result, args.quiet)
     except AwsbpError as err:
         if debug:

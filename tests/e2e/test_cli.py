@@ -66,14 +66,16 @@ def test_run_writes_reports_exports_and_run_log(aws_env, tmp_path, capsys):
 
 def test_one_bad_account_does_not_stop_the_others(aws_env, tmp_path, capsys):
     body = "accounts:\n  - name: good\n  - name: broken\n    profile: no-such-profile\n"
-    code = main(["run", str(params_file(tmp_path, body)), "--output", str(tmp_path / "out"), "--quiet"])
+    out = ["--output", str(tmp_path / "out"), "--quiet", "--no-reports"]  # reports: rendered later if wanted
+    code = main(["run", str(params_file(tmp_path, body)), *out])
     err = capsys.readouterr().err
     assert code == 3
     assert "broken: AWS profile 'no-such-profile' does not exist" in err
     run_dir = next((tmp_path / "out" / "acme").iterdir())
     log = json.loads((run_dir / "run.json").read_text())
     assert [(a["name"], a["status"]) for a in log["accounts"]] == [("good", "ok"), ("broken", "failed")]
-    assert (run_dir / "123456789012" / "10_vpc.html").is_file()
+    assert (run_dir / "123456789012" / "findings.csv").is_file()
+    assert not [*run_dir.rglob("*.ipynb"), *run_dir.glob("*/*.html")]  # --no-reports: exports and the index only
     assert "no-such-profile" in (run_dir / "index.html").read_text()
 
 

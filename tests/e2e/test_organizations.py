@@ -37,7 +37,7 @@ def params(tmp_path, rule: str):
 def test_every_account_of_an_ou_is_assessed_through_the_role(aws_env, tmp_path, capsys):
     ids = make_org()
     rule = f"  role_name: audit\n  ous: [{ids['ou']}]\n  exclude: [dev]\n"
-    code = main(["run", str(params(tmp_path, rule)), "--output", str(tmp_path / "out"), "--quiet"])
+    code = main(["run", str(params(tmp_path, rule)), "--output", str(tmp_path / "out"), "--quiet", "--no-reports"])
     assert code == 0, capsys.readouterr().err
     run = json.loads(next((tmp_path / "out" / "acme").glob("*/run.json")).read_text())
     assert [(a["name"], a["account_id"], a["status"]) for a in run["accounts"]] == [("prod", ids["prod"], "ok")]
@@ -45,7 +45,16 @@ def test_every_account_of_an_ou_is_assessed_through_the_role(aws_env, tmp_path, 
 
 def test_all_active_accounts_including_the_management_one(aws_env, tmp_path, capsys):
     ids = make_org()
-    code = main(["run", str(params(tmp_path, "  role_name: audit\n")), "--output", str(tmp_path / "out"), "--quiet"])
+    code = main(
+        [
+            "run",
+            str(params(tmp_path, "  role_name: audit\n")),
+            "--output",
+            str(tmp_path / "out"),
+            "--quiet",
+            "--no-reports",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     run = json.loads(next((tmp_path / "out" / "acme").glob("*/run.json")).read_text())
     assessed = {a["account_id"] for a in run["accounts"]}
@@ -55,7 +64,7 @@ def test_all_active_accounts_including_the_management_one(aws_env, tmp_path, cap
 def test_no_matching_account_is_one_clear_line(aws_env, tmp_path, capsys):
     make_org()
     rule = "  role_name: audit\n  include: [no-such-account]\n"
-    code = main(["run", str(params(tmp_path, rule)), "--output", str(tmp_path / "out"), "--quiet"])
+    code = main(["run", str(params(tmp_path, rule)), "--output", str(tmp_path / "out"), "--quiet", "--no-reports"])
     err = capsys.readouterr().err.strip()
     assert (
         code == 2 and err == "awsbp: organizations: no ACTIVE account matches include/exclude/ous; check those filters"
