@@ -6,13 +6,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from importlib.resources import files
 
+import demo_expected
 import pytest
-import yaml
+from demo_expected import EXPECTED, differences, expected, key
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
-EXPECTED = yaml.safe_load(files("awsbp.demo").joinpath("expected_findings.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module", params=["en", "ja"])
@@ -21,33 +20,13 @@ def demo_run(request, demo_runs):
     return request.param, index, account
 
 
-def key(f: dict) -> tuple:
-    return (f["check_id"], f["status"], f["severity"], f["region"], f["resource_name"], f["reason"])
-
-
-def expected(rows: list, account_id: str) -> list[tuple]:
-    return sorted(tuple(str(v).replace("{account}", account_id) for v in row) for row in rows)
-
-
 def accounts_of(index) -> dict[str, dict]:
-    return {a["name"]: a for a in json.loads((index.parent / "run.json").read_text(encoding="utf-8"))["accounts"]}
+    return demo_expected.accounts_of(index.parent)
 
 
 def test_every_reachable_account_matches_its_seeded_mistakes_exactly(demo_run):
     _, index, _ = demo_run
-    accounts = accounts_of(index)
-    assert set(accounts) == {*EXPECTED["accounts"], *EXPECTED["unreachable"]}
-    for name, want in EXPECTED["accounts"].items():
-        account = accounts[name]
-        assert account["status"] == "ok", (name, account["error"])
-        findings = json.loads((index.parent / account["directory"] / "findings.json").read_text(encoding="utf-8"))
-        not_pass = sorted(key(f) for f in findings if f["status"] != "PASS" and not f["cross_account"])
-        assert not_pass == expected(want["mistakes"], account["account_id"]), name
-        cross = sorted((name, *key(f)) for f in findings if f["cross_account"])  # attributed to this account
-        assert cross == sorted(tuple(row) for row in EXPECTED["cross_account"] if row[0] == name), name
-        passed = {key(f) for f in findings if f["status"] == "PASS"}
-        missing = [c for c in expected(want["counterparts"], account["account_id"]) if c not in passed]
-        assert not missing, (name, missing)
+    assert differences(index.parent) == {}
 
 
 def test_the_member_without_the_audit_role_fails_alone_with_one_clear_line(demo_run):

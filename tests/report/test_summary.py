@@ -69,3 +69,21 @@ def test_every_urgent_finding_is_an_action_and_one_cause_is_one_action(tmp_path)
     html = str(summary.executive())
     assert html.count('data-action="') == len(actions) and "コードや設定に含まれる AWS アクセスキー" in html
     assert all(a["href"].split("#")[1] in a["checks"] for a in actions)  # each links to its section
+
+
+def test_an_action_links_to_the_account_with_most_of_its_findings_whatever_order_they_finished_in(tmp_path):
+    first, second = two_accounts()
+    first.data["iam"]["global"]["GetCredentialReport"] = [report_row("carol", password=True)]
+    second.data["iam"]["global"]["GetCredentialReport"] = [
+        report_row("dave", password=True),
+        report_row("erin", password=True),
+    ]
+    result = offline_run(tmp_path, [first, second])
+    summary = Summary(RunSummary.load(result.run_dir), "en")
+    links = set()
+    for frame in (summary.frame, summary.frame.iloc[::-1]):  # the rows of whichever account finished first come first
+        summary.frame = frame
+        action = next(a for a in summary.actions() if a["checks"] == ["BP-IAM-03"])
+        assert {r.account_id for r in action["rows"]} == {"111122223333", "444455556666"}
+        links.add(action["href"])
+    assert links == {"444455556666/20_iam.html#BP-IAM-03"}  # two console users without MFA there, one in the other

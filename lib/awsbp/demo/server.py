@@ -131,6 +131,34 @@ def _sts_error(code: str, message: str) -> bytes:
     ).encode()
 
 
+# The AWS managed policies the simulated accounts can attach (the worlds attach these; attaching another fails
+# loudly while seeding). moto would build all ~1,600, parsed from a 4.7 MB JSON text, for each account in each of
+# six partitions, at first use and at each reset: seconds of CPU per demo, and a GetAccountAuthorizationDetails
+# answer of megabytes serialized and parsed per account, for policies AWS itself lists only where attached.
+MANAGED_POLICIES = ("AdministratorAccess", "SecurityAudit")
+
+
+def _managed_policies_once() -> None:
+    """Build only :data:`MANAGED_POLICIES`, in the commercial partition (the simulated Organization's)."""
+    from moto.iam import models
+
+    if getattr(models.IAMBackend, "_awsbp_managed_policies", False):
+        return
+    every = json.loads(models.aws_managed_policies_data)
+    documents = {name: every[name] for name in MANAGED_POLICIES}
+
+    def init_aws_policies(backend: Any) -> list[Any]:
+        if backend.region_name != "aws" or not models.load_iam_aws_managed_policies():
+            return []  # for IAM, moto's "region" is the partition
+        return [
+            models.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+            for name, data in documents.items()
+        ]
+
+    models.IAMBackend._init_aws_policies = init_aws_policies
+    models.IAMBackend._awsbp_managed_policies = True
+
+
 class DemoServer:
     """moto's ThreadedMotoServer on 127.0.0.1 at a free port; reset on start; deterministic ids."""
 
@@ -155,6 +183,7 @@ class DemoServer:
             from moto.server import ThreadedMotoServer  # imported late: moto is an optional dependency
         except ImportError as err:
             raise RuntimeError(f"the demo needs moto: pip install 'awsbp[demo]' ({err})") from None
+        _managed_policies_once()
 
         if self._requested_port:
             with socket.socket() as probe:  # ThreadedMotoServer.start() would wait forever on a busy port

@@ -7,6 +7,7 @@ runs no check: the numbers here are the assessments' numbers, the same the domai
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -269,10 +270,15 @@ class Summary:
             group["accounts"].add(row.account_id)
         out = sorted(groups.values(), key=lambda g: (SEVERITY_ORDER.index(g["severity"]), g["checks"][0]))
         directories = {a.get("account_id"): a.get("directory") for a in self.data.accounts}
+        order = {account_id: n for n, account_id in enumerate(directories)}
         for group in out:
-            first = group["rows"][0]
-            folder = directories.get(first.account_id) or first.account_id
-            group["href"] = f"{folder}/{domain_of(first.check_id).notebook}.html#{first.check_id}"
+            # the link opens the account with the most of these findings (ties: the params file's order), never
+            # whichever account happened to finish first
+            per_account = Counter(r.account_id for r in group["rows"])
+            target = min(per_account, key=lambda a: (-per_account[a], order.get(a, len(order)), a))
+            check_id = next(r.check_id for r in group["rows"] if r.account_id == target)
+            folder = directories.get(target) or target
+            group["href"] = f"{folder}/{domain_of(check_id).notebook}.html#{check_id}"
             group["resources"] = len({(r.account_id, r.resource_id) for r in group["rows"]})
         return out
 
