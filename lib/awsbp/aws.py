@@ -267,6 +267,11 @@ def botocore_session() -> botocore.session.Session:
     return session
 
 
+# Connections each client keeps: as many as the threads that may share it (awsbp.collect.MAX_THREADS), or urllib3
+# discards the extra ones with a warning on the console and opens new ones.
+MAX_POOL_CONNECTIONS = 32
+
+
 def botocore_config(max_attempts: int = 5, connect_timeout: int = 5, read_timeout: int = 30) -> Config:
     """Adaptive retries (client-side rate limiting on throttling), bounded attempts and timeouts."""
     return Config(
@@ -274,6 +279,7 @@ def botocore_config(max_attempts: int = 5, connect_timeout: int = 5, read_timeou
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         user_agent_extra=f"awsbp/{__version__}",
+        max_pool_connections=MAX_POOL_CONNECTIONS,
     )
 
 

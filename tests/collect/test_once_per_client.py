@@ -42,3 +42,12 @@ def test_clients_of_other_regions_do_not_wait_for_each_other():
     second_done.set()
     worker.join(5)
     assert once_per_client(first, "instances", slow) is True, "the second client waited for the first one's lock"
+
+
+def test_a_client_keeps_a_connection_for_each_collection_thread():
+    """Fewer pooled connections than threads sharing a client: urllib3 drops the extra ones with a console warning
+    ("Connection pool is full") and opens new ones."""
+    from awsbp import collect
+    from awsbp.aws import botocore_config
+
+    assert botocore_config().max_pool_connections >= collect.MAX_THREADS

@@ -97,7 +97,8 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
     assert f"{account.name}/10_vpc.html" in index_html and f"{account.name}/20_iam.html" in index_html
     assert ("API calls that failed during collection: 4" in index_html) or ("失敗した API 呼び出し: 4" in index_html)
     assert "findings.csv" in index_html and not (index.parent / "00_summary.html").exists()  # the summary IS the index
-    assert f"{account.name}/10_vpc.html#BP-VPC-02" in index_html  # an urgent action, linked to its section
+    linked = re.search(r'href="(\d{12})/10_vpc\.html#BP-VPC-02"', index_html)  # an urgent action, linked to its section
+    assert linked and 'id="BP-VPC-02"' in (index.parent / linked[1] / "10_vpc.html").read_text(encoding="utf-8")
     assert "acme-sandbox" in index_html and "AccessDenied" in index_html  # the failed member, with its reason
     assert (index.parent / "00_summary.ipynb").is_file()  # the executed notebook, for follow-up
     assert (index.parent / "cross_account_findings.json").is_file()

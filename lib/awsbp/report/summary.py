@@ -272,9 +272,9 @@ class Summary:
         directories = {a.get("account_id"): a.get("directory") for a in self.data.accounts}
         order = {account_id: n for n, account_id in enumerate(directories)}
         for group in out:
-            # the link opens the account with the most of these findings (ties: the params file's order), never
+            # the link opens the account with the most resources concerned (ties: the params file's order), never
             # whichever account happened to finish first
-            per_account = Counter(r.account_id for r in group["rows"])
+            per_account = Counter(a for a, _ in {(r.account_id, r.resource_id) for r in group["rows"]})
             target = min(per_account, key=lambda a: (-per_account[a], order.get(a, len(order)), a))
             check_id = next(r.check_id for r in group["rows"] if r.account_id == target)
             folder = directories.get(target) or target
