@@ -13,8 +13,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 MAX_REPORT_BYTES = 2 * 1024 * 1024
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +87,9 @@ def test_hostile_account_data_renders_as_text_in_the_browser(browser, tmp_path, 
     from awsbp.report.execute import execute_and_convert, notebooks_dir
 
     account = account_folder(tmp_path / "account", snapshot(hostile_world()), "ja")
-    result = execute_and_convert(notebooks_dir() / f"{notebook}.ipynb", account, {"account": ".", "lang": "ja"},
-                                 cwd=account)
+    result = execute_and_convert(
+        notebooks_dir() / f"{notebook}.ipynb", account, {"account": ".", "lang": "ja"}, cwd=account
+    )
     assert result.ok, result.error
     page, errors, remote = open_page(browser, result.html)
     page.wait_for_timeout(300)
@@ -105,15 +113,18 @@ def test_reports_print_to_a4_pdf_with_header_page_numbers_and_text(demo, tmp_pat
     assert {"index.pdf", "report.pdf", "10_vpc.pdf", "20_iam.pdf", "30_devtools.pdf"} <= names
     for path in pdfs:
         reader = PdfReader(path)
-        first = reader.pages[0]
-        width, height = float(first.mediabox.width), float(first.mediabox.height)
-        assert abs(width - 595) < 3 and abs(height - 842) < 3, path  # A4 portrait, in points
-        texts = [page.extract_text() for page in reader.pages]
-        assert all("社外秘" in t for t in texts), path  # the running header
-        assert all(f"/ {len(texts)}" in t for t in texts), path  # "n / total" in the footer
-        assert len(texts[0]) > 150, (path, texts[0])  # the first page is not blank
+        total = len(reader.pages)
+        assert all(
+            abs(float(p.mediabox.width) - 595) < 3 and abs(float(p.mediabox.height) - 842) < 3 for p in reader.pages
+        )
+        # the first, a middle and the last page (reading the text of all ~250 pages is most of this test's time):
+        # the running header, "n / total" in the footer, and a first page that is not blank
+        for n in sorted({0, total // 2, total - 1}):
+            text = reader.pages[n].extract_text()
+            assert "社外秘" in text and f"{n + 1} / {total}" in text, (path, n)
+            assert n or len(text) > 150, (path, text)
     vpc = PdfReader(next(p for p in pdfs if p.name == "10_vpc.pdf"))
-    body = "".join(page.extract_text() for page in vpc.pages)
+    body = "".join(page.extract_text() for page in vpc.pages[:4])  # the contents, the intro and BP-VPC-01/02
     assert "BP-VPC-02" in body and "なぜ重要か" in body.replace(" ", "")
     document = PdfReader(copy / "report.pdf")
     assert len(document.pages) > 20
