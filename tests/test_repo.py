@@ -64,6 +64,7 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
     """`make test` runs `--dist loadgroup`: tests that share an expensive fixture (the demo runs, the seeded
     world) are marked with one xdist_group so that one worker builds it once. A pytest/xdist pairing that loses
     the mark would silently build each fixture once per worker."""
+    import os
     import subprocess
     import sys
 
@@ -76,13 +77,14 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
         "def test_one(i):\n"
         f"    (pathlib.Path({str(seen)!r}) / os.environ['PYTEST_XDIST_WORKER']).touch()\n"
     )
-    args = ["-n", "2", "--dist", "loadgroup", "-q", "-p", "no:cacheprovider"]
+    args = ["-n", "2", "--dist", "loadgroup", "-q", "-p", "no:cacheprovider", "-p", "xdist"]
     out = subprocess.run(
         [sys.executable, "-m", "pytest", *args, "-c", "/dev/null", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,
         cwd=tmp_path,
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},  # xdist alone: the other plugins' start-up is slow
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert len(list(seen.iterdir())) == 1, sorted(p.name for p in seen.iterdir())

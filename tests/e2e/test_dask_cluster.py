@@ -46,8 +46,13 @@ class RecordingClient:
         return done
 
 
-def demo_params():
-    return parse(yaml.safe_load(files("awsbp.demo").joinpath("params.yaml").read_text(encoding="utf-8")))
+def demo_params(*, members_except: list[str] | None = None):
+    """The demo's params; ``members_except``: only the Organization's members, without these."""
+    raw = yaml.safe_load(files("awsbp.demo").joinpath("params.yaml").read_text(encoding="utf-8"))
+    if members_except is not None:
+        raw.pop("accounts")
+        raw["organizations"]["exclude"] = members_except
+    return parse(raw)
 
 
 def test_a_real_run_sends_no_credential_to_the_workers(monkeypatch, tmp_path):
@@ -151,25 +156,29 @@ def test_jobs_of_one_worker_process_never_mix_environments():
     assert seen == [outside]  # the worker's own environment, not the simulated one
 
 
-def findings_by_account(result) -> dict[str, set[tuple[str, str]]]:
+def findings_by_account(result, *, own_only: bool = False) -> dict[str, set[tuple[str, str]]]:
+    """``own_only``: without the cross-account findings (which depend on the other accounts of the run)."""
     out = {}
     for account in result.accounts:
         path = result.run_dir / account.directory / "findings.json"
         if account.directory and path.is_file():
-            out[account.name] = {(f["finding_id"], f["status"]) for f in json.loads(path.read_text(encoding="utf-8"))}
+            findings = json.loads(path.read_text(encoding="utf-8"))
+            out[account.name] = {
+                (f["finding_id"], f["status"]) for f in findings if not (own_only and f["cross_account"])
+            }
     return out
 
 
 @pytest.mark.slow
-def test_a_local_cluster_and_a_separately_started_one_give_the_demo_s_findings(tmp_path):
-    """One seeded Organization: a scheduler with two workers started as separate processes with a clean
-    environment (the jobs carry the endpoint), and a LocalCluster (its workers inherit the simulated environment,
-    and render the reports too), each finding exactly what the local pool finds in the demo (the expected
-    findings its end-to-end test holds the local pool to), and the same findings as each other."""
-    from awsbp.demo.server import DemoServer, simulated_environment
+def test_a_separately_started_cluster_and_a_local_one_give_the_demo_s_findings(tmp_path):
+    """One seeded Organization. A scheduler with two workers started as separate processes with a clean
+    environment (the jobs carry the endpoint) finds exactly what the local pool finds in the demo (the expected
+    findings its end-to-end test holds the local pool to). A LocalCluster, whose workers inherit the simulated
+    environment and render the reports too, over two of the members: the same findings of their own."""
+    from awsbp.demo.server import MOTO_ACCOUNT_ID, DemoServer, simulated_environment
     from awsbp.demo.world import seed
 
-    params = demo_params()
+    members = ["acme-prod", "acme-dev"]
     with (
         SeparateCluster(workers=2, home=tmp_path / "cluster") as cluster,
         DemoServer() as server,
@@ -178,18 +187,30 @@ def test_a_local_cluster_and_a_separately_started_one_give_the_demo_s_findings(t
         seed(server.endpoint)
         with simulated_environment(server.endpoint):  # the client's; separately started workers never inherit it
             separate = run(
-                params, output=tmp_path / "dask", quiet=True, render=False, executor="dask", scheduler=cluster.address
+                demo_params(),
+                output=tmp_path / "dask",
+                quiet=True,
+                render=False,
+                executor="dask",
+                scheduler=cluster.address,
             )
-            inherited = run(params, output=tmp_path / "local-cluster", quiet=True, executor="dask")
+            local_cluster = run(
+                demo_params(members_except=[MOTO_ACCOUNT_ID, "acme-sandbox"]),  # by id: discovered, it is "master"
+                output=tmp_path / "local-cluster",
+                quiet=True,
+                executor="dask",
+            )
         assert len(cluster.pids()) == 3, cluster.log()[-3000:]
-    for dask in (separate, inherited):
-        assert {a.name for a in dask.accounts if a.status == "failed"} == {"acme-sandbox"}, [
-            (a.name, a.error) for a in dask.accounts
-        ]
-        assert all("no AWS credentials" not in a.error for a in dask.accounts)
-        assert differences(dask.run_dir) == {}
-    assert findings_by_account(separate) == findings_by_account(inherited)
-    for account in inherited.accounts:  # the LocalCluster's workers rendered the reports too
-        if account.status != "failed":
-            assert all(r["ok"] for r in account.reports) and len(account.reports) == 3
-    assert inherited.index.name == "index.html" and "acme-prod" in inherited.index.read_text(encoding="utf-8")
+    assert {a.name for a in separate.accounts if a.status == "failed"} == {"acme-sandbox"}, [
+        (a.name, a.error) for a in separate.accounts
+    ]
+    assert all("no AWS credentials" not in a.error for a in separate.accounts)
+    assert differences(separate.run_dir) == {}
+    assert sorted((a.name, a.status) for a in local_cluster.accounts) == sorted((m, "ok") for m in members), [
+        (a.name, a.error) for a in local_cluster.accounts
+    ]
+    expected = findings_by_account(separate, own_only=True)
+    assert findings_by_account(local_cluster, own_only=True) == {m: expected[m] for m in members}
+    for account in local_cluster.accounts:  # the LocalCluster's workers rendered the reports too
+        assert all(r["ok"] for r in account.reports) and len(account.reports) == 3
+    assert local_cluster.index.name == "index.html" and "acme-prod" in local_cluster.index.read_text(encoding="utf-8")

@@ -11,10 +11,12 @@ import demo_expected
 import pytest
 from demo_expected import EXPECTED, differences, expected, key
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.slow
+# each language's demo run is built once, by the worker that runs that language's group (the two run side by side)
+LANGUAGES = [pytest.param(lang, marks=pytest.mark.xdist_group(f"demo-{lang}")) for lang in ("en", "ja")]
 
 
-@pytest.fixture(scope="module", params=["en", "ja"])
+@pytest.fixture(scope="module", params=LANGUAGES)
 def demo_run(request, demo_runs):
     index, account = demo_runs(request.param)
     return request.param, index, account

@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 
 from followup.world import MGMT, PROD, assess_client, tree_digest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rendered_run")]  # one worker renders the run once
 PNG = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 
