@@ -107,6 +107,9 @@ def test_reports_print_to_a4_pdf_with_header_page_numbers_and_text(demo, tmp_pat
 
     copy = tmp_path / "run"
     shutil.copytree(demo, copy)
+    accounts = sorted(p.parent for p in copy.glob("*/10_vpc.html"))
+    for other in accounts[1:]:  # one account's reports are printed as every account's are: the others cost time only
+        shutil.rmtree(other)
     assert main(["pdf", str(copy)]) == 0
     pdfs = sorted(copy.rglob("*.pdf"))
     names = {p.name for p in pdfs}
