@@ -20,7 +20,7 @@ demo: $(STAMP)  ## run the whole pipeline on a simulated account; prints the ind
 	$(BIN)/awsbp demo $(LANG_OPT)
 
 test: $(STAMP) browser  ## the full test suite (what CI runs)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --nbmake tests notebooks
+	$(BIN)/python -m pytest -n 3 --dist loadgroup --nbmake tests notebooks
 
 browser:  ## Debian's chromium (+ CJK fonts) for tests/reports; Playwright drives it, downloads no browser
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
