@@ -22,6 +22,7 @@ import tempfile
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -138,12 +139,11 @@ def _sts_error(code: str, message: str) -> bytes:
 MANAGED_POLICIES = ("AdministratorAccess", "SecurityAudit")
 
 
+@cache
 def _managed_policies_once() -> None:
     """Build only :data:`MANAGED_POLICIES`, in the commercial partition (the simulated Organization's)."""
     from moto.iam import models
 
-    if getattr(models.IAMBackend, "_awsbp_managed_policies", False):
-        return
     every = json.loads(models.aws_managed_policies_data)
     documents = {name: every[name] for name in MANAGED_POLICIES}
 
@@ -155,8 +155,7 @@ def _managed_policies_once() -> None:
             for name, data in documents.items()
         ]
 
-    models.IAMBackend._init_aws_policies = init_aws_policies
-    models.IAMBackend._awsbp_managed_policies = True
+    models.IAMBackend._init_aws_policies = init_aws_policies  # type: ignore[method-assign,assignment]
 
 
 class DemoServer:
