@@ -11,7 +11,7 @@ LANG_OPT := $(if $(LANG_REPORT),--lang $(LANG_REPORT),)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1" && \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[demo,dev,dask]" || \
+	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[demo,dev,dask]" || \
 	  { $(BIN)/python -m pip install --quiet --upgrade "pip>=24" && $(BIN)/python -m pip install --quiet -e ".[demo,dev,dask]"; }
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $(STAMP)
