@@ -45,13 +45,17 @@ sample: $(STAMP)  ## regenerate the bundled sample snapshot from the demo accoun
 	$(BIN)/python -m awsbp.demo.sample
 
 SCALES ?= 1 4 16
-bench: $(STAMP)  ## benchmark at SCALES (default 1 4 16) side by side with Prowler (installed in bench/.venv-prowler)
-	$(BIN)/python -m bench.run --scales $(SCALES)
-
+LATENCY_SCALES ?= 1 4
 ACCOUNTS ?= 10 30 100
 LATENCY ?= 100
-bench-org: $(STAMP)  ## an Organization of ACCOUNTS members at LATENCY ms per call: local pool, Dask LocalCluster, a separate cluster (RENDER="10": also render at 10)
-	$(BIN)/python -m bench.org --accounts $(ACCOUNTS) --latency $(LATENCY) $(if $(RENDER),--render $(RENDER),)
+BENCH_OPTS ?=
+bench: $(STAMP)  ## every benchmark table: SCALES side by side with Prowler, LATENCY_SCALES at LATENCY ms with AWS's throttling, the Organization of ACCOUNTS (BENCH_OPTS=--no-prowler: awsbp only)
+	$(BIN)/python -m bench.run --scales $(SCALES) $(BENCH_OPTS)
+	$(BIN)/python -m bench.run --scales $(LATENCY_SCALES) --latency $(LATENCY) --throttle aws --name latency-$(LATENCY)ms $(BENCH_OPTS)
+	$(BIN)/python -m bench.org --accounts $(ACCOUNTS) --latency $(LATENCY) $(if $(RENDER),--render $(RENDER),) $(BENCH_OPTS)
+
+bench-org: $(STAMP)  ## only the Organization of ACCOUNTS members at LATENCY ms per call: local pool, Dask LocalCluster, a separate cluster (RENDER="10": also render at 10)
+	$(BIN)/python -m bench.org --accounts $(ACCOUNTS) --latency $(LATENCY) $(if $(RENDER),--render $(RENDER),) $(BENCH_OPTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
