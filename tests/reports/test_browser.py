@@ -8,20 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from browsers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-ja")]  # with the tests of the Japanese demo run
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 MAX_REPORT_BYTES = 2 * 1024 * 1024
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")

@@ -15,18 +15,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browsers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 START_TIMEOUT, RUN_TIMEOUT = 180, 600
 
