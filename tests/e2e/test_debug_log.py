@@ -17,14 +17,7 @@ from secrets_corpus import KEY_ID, PASSWORD, SECRET_KEY
 
 pytestmark = pytest.mark.slow
 LIB = Path(__file__).parents[2] / "lib"
-# the CLI as a user runs it, minus the notebook rendering (slow, and not where logging is set up)
-PROGRAM = (
-    "import sys, awsbp.batch.runner as r\n"
-    "r.render_reports = lambda *a, **k: None\n"
-    "r.render_summary = lambda *a, **k: ''\n"
-    "from awsbp.cli import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
+AWSBP = [sys.executable, "-m", "awsbp.cli"]  # the CLI as a user runs it; --no-reports: rendering is not logging
 
 
 def _seed() -> None:
@@ -63,7 +56,7 @@ def test_debug_output_has_operations_and_no_secret(aws_env, tmp_path):
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(LIB), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, "run", str(params), "--output", str(tmp_path / "out"), "--quiet", "--debug"],
+        [*AWSBP, "run", str(params), "--output", str(tmp_path / "out"), "--quiet", "--debug", "--no-reports"],
         env=env,
         capture_output=True,
         text=True,
