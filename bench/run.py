@@ -39,7 +39,8 @@ def _render_times(snapshot: str, work: Path) -> dict[str, float]:
 
     from awsbp.assess import assess
     from awsbp.params import Settings
-    from awsbp.report.execute import notebooks_dir, render_many
+    from awsbp.report.assets import notebooks_dir
+    from awsbp.report.execute import render_many
     from awsbp.runfiles import ASSESSMENT_FILE
     from awsbp.snapshot import Snapshot
 

@@ -75,7 +75,8 @@ def test_report_opens_offline_without_errors(demo, browser, report):
 def test_hostile_account_data_renders_as_text_in_the_browser(browser, tmp_path, notebook):
     from factory import HOSTILE, account_folder, hostile_world, snapshot
 
-    from awsbp.report.execute import execute_and_convert, notebooks_dir
+    from awsbp.report.assets import notebooks_dir
+    from awsbp.report.execute import execute_and_convert
 
     account = account_folder(tmp_path / "account", snapshot(hostile_world()), "ja")
     result = execute_and_convert(

@@ -17,7 +17,7 @@ from awsbp.checks.registry import specs
 from awsbp.files import write_text
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER
 from awsbp.gaps import gap_advice, iam_action
-from awsbp.report.execute import TEMPLATES_DIR, report_css
+from awsbp.report.assets import TEMPLATES_DIR, report_css
 from awsbp.report.html import esc, markdown, table
 from awsbp.report.summary import RunSummary, Summary
 from awsbp.report.workbook import Workbook

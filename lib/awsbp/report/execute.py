@@ -37,13 +37,7 @@ from markdown_it import MarkdownIt
 
 from awsbp.catalog import LANGS
 from awsbp.files import write_text
-from awsbp.report import palette
-
-NOTEBOOKS_DIR = Path(__file__).parent / "notebooks"
-"""The report notebooks (package data): 00_summary and one per domain."""
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-"""The report stylesheet and the jinja2 templates of the run index and the client document."""
-STYLESHEET = TEMPLATES_DIR / "awsbp.css"
+from awsbp.report.assets import report_css
 
 REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
 """Cells dropped from the HTML entirely: setup/explore cells and the parameter cells."""
@@ -69,11 +63,6 @@ def _stop_channels(client: Any) -> None:
         with suppress(Exception):
             kc.stop_channels()
         client.kc = None
-
-
-def notebooks_dir() -> Path:
-    """Where the report notebooks are (inside the installed package)."""
-    return NOTEBOOKS_DIR
 
 
 @dataclass
@@ -286,11 +275,6 @@ def to_html(ipynb: Path, html_path: Path) -> Path:
         f'<body class="awsbp-report">\n<main>\n{"".join(cells)}</main>\n</body>\n</html>\n'
     )
     return write_text(Path(html_path), page)
-
-
-def report_css() -> str:
-    """Every report page's stylesheet: ours, then the palette's badge rules."""
-    return STYLESHEET.read_text(encoding="utf-8") + "\n" + palette.css()
 
 
 def _cell_html(cell: nbformat.NotebookNode) -> str:

@@ -17,7 +17,7 @@ import jinja2
 from awsbp.catalog import LANGS, Catalog
 from awsbp.files import write_text
 from awsbp.findings import STATUS_ORDER
-from awsbp.report.execute import TEMPLATES_DIR, report_css
+from awsbp.report.assets import TEMPLATES_DIR, report_css
 
 ACCOUNTS_TEMPLATE = "run_accounts.html.j2"
 INDEX_TEMPLATE = "run_index.html.j2"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from awsbp.inventory import WORLD, Inventory
-from awsbp.report.execute import report_css
+from awsbp.report.assets import report_css
 from awsbp.report.html import esc
 
 UTC_DTYPE = "datetime64[ns, UTC]"

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 from awsbp.files import private_dir, write_text
-from awsbp.report.execute import NOTEBOOKS_DIR
+from awsbp.report.assets import NOTEBOOKS_DIR
 from awsbp.report.followup.run import RunError, resolve_run
 
 COOKBOOK = "40_explore"
