@@ -182,12 +182,13 @@ def test_a_run_where_nothing_was_assessed_still_has_every_column(run_dir, tmp_pa
 
 def test_what_a_report_kernel_imports_leaves_the_notebook_machinery_out():
     """The views a report notebook calls (and the index the summary embeds) run inside the kernel: importing
-    nbformat there would cost seconds per notebook (jsonschema compiles an RFC 3987 grammar at import)."""
+    nbformat there would cost seconds per notebook (jsonschema compiles an RFC 3987 grammar at import), and the
+    charts are drawn without a plotting library."""
     views = ("workbook", "summary", "index", "document", "followup.frames")
     code = (
         "import importlib, sys\n"
         f"for name in {views!r}: importlib.import_module('awsbp.report.' + name)\n"
-        "print(sorted(m for m in ('nbformat', 'nbclient', 'jsonschema') if m in sys.modules))"
+        "print(sorted(m for m in ('nbformat', 'nbclient', 'jsonschema', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

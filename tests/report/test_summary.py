@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from awsbp.report.summary import RunSummary, Summary
+from charts import shapes
 from factory import good_iam_world, offline_run, report_row, snapshot
 
 
@@ -23,7 +24,11 @@ def test_summary_over_two_accounts_finds_the_same_person_in_both(tmp_path):
     ]
     summary = Summary(data, "en")
     heat = str(summary.heatmap())
-    assert "111122223333" in heat and "444455556666" in heat and "data:image/png;base64," in heat
+    assert "111122223333" in heat and "444455556666" in heat
+    fails = summary.frame[(summary.frame.status == "FAIL") & ~summary.frame.suppressed.astype(bool)]
+    drawn = {row["label"]: int(row["total"]) for row in shapes(heat)}  # the chart: FAIL per account
+    assert drawn == {name: int((fails.account_id == a).sum()) for a, name in summary._names().items()}
+    assert sum(drawn.values()) > 0
     gaps = str(summary.not_assessed())
     assert "444455556666" in gaps and "BP-VPC-08" in gaps and "111122223333" not in gaps.split("<tbody>")[1]
     assert "alice" in str(summary.cross_account()).lower()

@@ -9,6 +9,7 @@ from awsbp.assess import Assessment, assess
 from awsbp.params import Settings, Suppression
 from awsbp.report.exports import read_json
 from awsbp.report.workbook import Workbook, open_workbook
+from charts import shapes
 from factory import good_world, instance, offline_run, snapshot, with_
 
 
@@ -62,3 +63,20 @@ def test_the_view_on_an_in_memory_assessment(tmp_path):
     assert "lab-1" in html and "なぜ重要か" in html and "DescribeFlowLogs" in html and "ec2:DescribeFlowLogs" in html
     expired = assess(snap, Settings(), rules, today=date(2026, 12, 2), lang="ja", timezone="Asia/Tokyo")
     assert Workbook(expired, "vpc").counts().loc["BP-VPC-04", "suppressed"] == 0
+
+
+def test_the_overview_chart_draws_the_counts_table(tmp_path):
+    """One bar per check, a segment per status as wide as the table's count, in the status colour."""
+    from awsbp.findings import STATUS_ORDER
+    from awsbp.report import palette
+
+    snap = snapshot(world_with_a_public_instance(), missing=["ec2.DescribeFlowLogs"])
+    wb = Workbook(assess(snap, Settings(), [], today=date(2026, 12, 1), lang="en"), "vpc")
+    counts = wb.counts()
+    drawn = {row["label"]: row for row in shapes(wb.chart())}
+    assert list(drawn) == list(counts.index)
+    for check_id, row in counts.iterrows():
+        widths = {fill: width for _, width, fill in drawn[check_id]["rects"]}
+        expected = {palette.STATUS[s][0]: int(row[s]) for s in STATUS_ORDER if row[s]}
+        assert widths == expected and int(drawn[check_id]["total"]) == sum(expected.values())
+    assert counts.loc["BP-VPC-08", "NOT_ASSESSED"] == 1 and counts["FAIL"].sum() > 0  # the world shows both

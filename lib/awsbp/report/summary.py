@@ -21,7 +21,8 @@ from awsbp.checks.registry import specs
 from awsbp.domains import DOMAINS, domain_of
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
 from awsbp.report import palette
-from awsbp.report.html import HTMLBlock, css_string, embed, esc, figure, markdown, table
+from awsbp.report.chart import Segment, bar_chart
+from awsbp.report.html import HTMLBlock, css_string, esc, markdown, table
 from awsbp.report.workbook import sample_workbook
 from awsbp.runfiles import ASSESSMENT_FILE, CROSS_ACCOUNT_FILE, DOCUMENT_FILE, RUN_FILE
 
@@ -214,23 +215,16 @@ class Summary:
     def _chart(self) -> str:
         """FAIL findings (not suppressed) per assessed account, stacked by severity."""
         names = {a: n for a, n in self._names().items() if a in self.data.assessments}
-        fig = figure(7, 0.5 * max(len(names), 1) + 1.2)
-        ax = fig.subplots()
-        labels = list(names.values())
-        left = pd.Series(0, index=labels)
         fails = self.frame[(self.frame["status"] == "FAIL") & ~self.frame["suppressed"].astype(bool)]
-        for severity in SEVERITY_ORDER:
-            counts = pd.Series(
-                [int(((fails["account_id"] == a) & (fails["severity"] == severity)).sum()) for a in names],
-                index=labels,
-            )
-            colour = palette.SEVERITY[severity][0]
-            ax.barh(labels, counts, left=left, color=colour, label=self.catalog.severity(severity))
-            left += counts
-        ax.invert_yaxis()
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=5, fontsize=8, frameon=False)
-        ax.spines[["top", "right"]].set_visible(False)
-        return embed(fig, self.catalog.ui("summary_chart_alt"))
+        per_account = fails.groupby(["account_id", "severity"]).size()
+        colours = {s: palette.SEVERITY[s][0] for s in SEVERITY_ORDER}
+        segments = {
+            a: [Segment(self.catalog.severity(s), colours[s], int(per_account.get((a, s), 0))) for s in SEVERITY_ORDER]
+            for a in names
+        }
+        rows = [(name, segments[a]) for a, name in names.items()]
+        legend = [(self.catalog.severity(s), colours[s]) for s in SEVERITY_ORDER]
+        return bar_chart(rows, title=self.catalog.ui("summary_chart_alt"), legend=legend)
 
     def _table(self, rows: pd.DataFrame, title_key: str, empty_key: str) -> HTMLBlock:
         ui = self.catalog.ui

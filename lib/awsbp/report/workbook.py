@@ -27,7 +27,8 @@ from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
 from awsbp.gaps import gap_advice, iam_action
 from awsbp.params import Settings, Suppression
 from awsbp.report import palette
-from awsbp.report.html import HTMLBlock, css_string, embed, esc, figure, markdown, table
+from awsbp.report.chart import Segment, bar_chart
+from awsbp.report.html import HTMLBlock, css_string, esc, markdown, table
 from awsbp.runfiles import ASSESSMENT_FILE, RUN_FILE, SNAPSHOT_FILE
 from awsbp.snapshot import Snapshot
 
@@ -208,22 +209,14 @@ class Workbook:
         return f'<table class="awsbp"><tr><th>{esc(label)}</th>{cells}</tr></table>'
 
     def chart(self) -> str:
-        """Stacked horizontal bars per check by status, as an embedded PNG (labels are check ids)."""
-        counts = self.counts()
-        fig = figure(7, 0.45 * len(counts) + 1.2)
-        ax = fig.subplots()
-        left = pd.Series(0, index=counts.index)
-        for status in STATUS_ORDER:
-            colour = palette.STATUS[status][0]
-            ax.barh(counts.index, counts[status], left=left, color=colour, label=self.catalog.status(status))
-            left += counts[status]
-        ax.invert_yaxis()
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(counts)), ncol=4, fontsize=8, frameon=False
-        )
-        ax.spines[["top", "right"]].set_visible(False)
-        return embed(fig, self.catalog.ui("chart_title"))
+        """Stacked horizontal bars per check by status (labels are check ids)."""
+        colours = {s: palette.STATUS[s][0] for s in STATUS_ORDER}
+        rows = [
+            (str(check_id), [Segment(self.catalog.status(s), colours[s], int(row[s])) for s in STATUS_ORDER])
+            for check_id, row in self.counts().iterrows()
+        ]
+        legend = [(self.catalog.status(s), colours[s]) for s in STATUS_ORDER]
+        return bar_chart(rows, title=self.catalog.ui("chart_title"), legend=legend)
 
     def findings_table(self, check_id: str) -> str:
         """The check's findings here: FAIL, REVIEW and NOT_ASSESSED first (capped, the rest in the exports), then
@@ -318,23 +311,18 @@ class Workbook:
                     f"<td>{mark[admin]}</td><td>{mark[dev]}</td></tr>"
                 )
         cols = ("col_principal_type", "col_principal", "col_iam_admin", "col_developer")
-        fig = figure(5, 2.2)
-        ax = fig.subplots()
-        labels = [ui("overlap_both"), ui("overlap_admin"), ui("overlap_developer"), ui("overlap_neither")]
-        colours = [
-            palette.STATUS["FAIL"][0],
-            palette.STATUS["REVIEW"][0],
-            palette.CHART_OTHER,
-            palette.STATUS["PASS"][0],
+        kinds_shown = [
+            ("both", ui("overlap_both"), palette.STATUS["FAIL"][0]),
+            ("iam_admin", ui("overlap_admin"), palette.STATUS["REVIEW"][0]),
+            ("developer", ui("overlap_developer"), palette.CHART_OTHER),
+            ("neither", ui("overlap_neither"), palette.STATUS["PASS"][0]),
         ]
-        ax.barh(labels, list(counts.values()), color=colours)
-        ax.invert_yaxis()
-        ax.set_xlabel(ui("overlap_axis"))
-        ax.spines[["top", "right"]].set_visible(False)
-        return HTMLBlock(
-            f"<h3>{esc(ui('admin_overlap'))}</h3>{table([esc(ui(c)) for c in cols], rows)}"
-            f"{embed(fig, ui('admin_overlap'))}"
+        chart = bar_chart(
+            [(label, [Segment(label, colour, counts[kind])]) for kind, label, colour in kinds_shown],
+            title=ui("admin_overlap"),
+            caption=ui("overlap_axis"),
         )
+        return HTMLBlock(f"<h3>{esc(ui('admin_overlap'))}</h3>{table([esc(ui(c)) for c in cols], rows)}{chart}")
 
     def changes(self) -> HTMLBlock:
         """What changed since the previous run: new, fixed and not-compared findings of this domain."""
