@@ -30,7 +30,7 @@ def install_wheel(work: Path) -> SimpleNamespace:
     )
     wheel = next(work.glob("awsbp-*.whl"))
     venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)  # this pip installs
     python = venv / "bin" / "python"
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -39,7 +39,19 @@ def install_wheel(work: Path) -> SimpleNamespace:
         text=True,
     ).stdout.strip()
     subprocess.run(  # before the dependencies' path exists, so that pip sees no other awsbp
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         env=clean_environment(),
