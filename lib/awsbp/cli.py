@@ -204,8 +204,17 @@ def _explore_notebook(run_dir: str, scratch: str | None, new: bool) -> Path:
     return notebook
 
 
+def _without_iri_grammar() -> None:
+    """Spare this process the RFC 3987 grammar: ``jsonschema`` compiles it at import (~2 s of CPU) when the optional
+    ``rfc3987-syntax`` is installed (JupyterLab's ``jupyter-events`` pulls it in), and ``nbformat`` imports
+    ``jsonschema`` to render. Notebooks are validated against a schema without IRI formats, and JupyterLab runs
+    in a process of its own, so nothing here checks an IRI; an import already made is left as it is."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "not importable"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``awsbp`` console script."""
+    _without_iri_grammar()
     args = _parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     # --debug shows awsbp's own debug lines (operation, HTTP status, attempts, timing: awsbp.aws). botocore's and

@@ -198,3 +198,25 @@ def test_ctrl_c_stops_promptly_keeps_what_completed_and_writes_the_run_log(aws_e
     assert log["interrupted"] is True and [a["name"] for a in log["accounts"]] == ["first"]
     assert "interrupted" in log["accounts"][0]["error"]
     assert (run_dir / "index.html").is_file() and "first" in (run_dir / "index.html").read_text()
+
+
+def test_the_cli_process_skips_the_iri_grammar_and_still_validates_notebooks():
+    """jsonschema compiles an RFC 3987 grammar at import (~2 s) when rfc3987-syntax is installed; the CLI's
+    process does not need it, and nbformat (imported through jsonschema to render) still validates notebooks."""
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys\n"
+        "from awsbp.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): assert main(['policy']) == 0\n"
+        "import nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])\n"
+        "nbformat.validate(nb)\n"
+        "bad = nbformat.v4.new_notebook(); bad.cells = [{'cell_type': 'code'}]\n"
+        "try:\n    nbformat.validate(bad)\nexcept nbformat.ValidationError:\n    print('invalid refused')\n"
+        "print('grammar loaded' if sys.modules.get('rfc3987_syntax') else 'grammar skipped')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["invalid", "refused", "grammar", "skipped"]
