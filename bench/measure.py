@@ -1,9 +1,10 @@
 """One scale's awsbp measurement, in its own process so that peak memory is awsbp's alone.
 
-``python -m bench.measure OUT.json REGION… [--collect-only] [--collector FILE]`` with the environment pointing
-at the server (AWS_ENDPOINT_URL): collects, saves the snapshot beside OUT, times the analysis per domain (unless
-``--collect-only``), and writes the figures to OUT. ``--collector FILE`` collects with another version of
-``awsbp/collect/__init__.py`` (e.g. ``git show REV:lib/awsbp/collect/__init__.py``), for before/after runs.
+``python -m bench.measure OUT.json REGION… [--collect-only] [--collector FILE] [--warm]`` with the environment
+pointing at the server (AWS_ENDPOINT_URL): collects, saves the snapshot beside OUT, with ``--warm`` collects again
+as a batch's next account, times the analysis per domain (unless ``--collect-only``), and writes the figures to
+OUT. ``--collector FILE`` collects with another version of ``awsbp/collect/__init__.py`` (e.g.
+``git show REV:lib/awsbp/collect/__init__.py``), for before/after runs.
 """
 
 from __future__ import annotations
@@ -37,15 +38,37 @@ def load_collector(path: Path) -> Callable[..., Any]:
     return module.collect_account  # type: ignore[no-any-return]
 
 
-def main(out: Path, regions: list[str], *, analysis: bool = True, collector: Path | None = None) -> None:
-    """Collect from the server the environment points at, time the analysis, write the figures to ``out``."""
-    collect = load_collector(collector) if collector else collect_account
+def timed_collection(collect: Callable[..., Any], regions: list[str]) -> tuple[Any, AwsSession, float, float]:
+    """One account's collection with a session of its own: ``(snapshot, session, wall seconds, CPU seconds)``."""
     started, cpu = time.perf_counter(), time.process_time()
     session = AwsSession.open()
     snapshot = collect(session, regions, session.identity())
-    collect_seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return snapshot, session, time.perf_counter() - started, time.process_time() - cpu
+
+
+def main(
+    out: Path, regions: list[str], *, analysis: bool = True, collector: Path | None = None, warm: bool = False
+) -> None:
+    """Collect from the server the environment points at, time the analysis, write the figures to ``out``.
+
+    ``warm``: then collect the account again in this process, as a batch collects its next account (botocore's
+    models loaded, imports done): after printing ``cold collected`` it waits for a line on stdin, so that the
+    caller can reset the server's counters in between."""
+    collect = load_collector(collector) if collector else collect_account
+    snapshot, session, collect_seconds, cpu = timed_collection(collect, regions)
     snapshot_path = out.with_suffix(".snapshot.json.gz")
     snapshot.save(snapshot_path)
+    again: dict[str, Any] = {}
+    if warm:
+        print("cold collected", flush=True)
+        sys.stdin.readline()
+        second, _session, seconds, second_cpu = timed_collection(collect, regions)
+        again = {
+            "collect_seconds": seconds,
+            "collect_cpu_seconds": second_cpu,
+            "client_calls": second.meta.get("calls", {}),
+            "errors": second.errors,
+        }
     settings = Settings()
     times: dict[str, float] = {}
     findings: list[Any] = []
@@ -69,6 +92,7 @@ def main(out: Path, regions: list[str], *, analysis: bool = True, collector: Pat
         "errors": snapshot.errors,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "snapshot": str(snapshot_path),
+        "warm": again,
     }
     out.write_text(json.dumps(figures, indent=1), encoding="utf-8")
 
@@ -79,5 +103,6 @@ if __name__ == "__main__":
     parser.add_argument("regions", nargs="+")
     parser.add_argument("--collect-only", action="store_true")
     parser.add_argument("--collector", type=Path)
+    parser.add_argument("--warm", action="store_true", help="collect a second time in this process (see main)")
     args = parser.parse_args()
-    main(args.out, args.regions, analysis=not args.collect_only, collector=args.collector)
+    main(args.out, args.regions, analysis=not args.collect_only, collector=args.collector, warm=args.warm)
