@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from awsbp.catalog import Catalog
 from awsbp.checks.iam import person_key, same_person_across_accounts
 from awsbp.checks.registry import REGISTRY
 from awsbp.checks.run import run_check
@@ -250,6 +251,7 @@ def test_iam06_same_person_in_several_accounts():
     first = snapshot(good_iam_world())
     second = snapshot(good_iam_world())
     second.meta["account_id"] = "444455556666"
+    second.meta["account_name"] = "acme-dev"  # as the batch names it; the first has no name: its id stands in
     second.data["iam"]["global"]["GetCredentialReport"] = [report_row("Alice@Example.com", password=True)]
     third = snapshot(good_iam_world(), missing=["iam.GetCredentialReport"])
     findings = same_person_across_accounts([Inventory(s) for s in (first, second, third)])
@@ -257,6 +259,11 @@ def test_iam06_same_person_in_several_accounts():
         ("111122223333", "alice", "FAIL"),
         ("444455556666", "Alice@Example.com", "FAIL"),
     ]
+    assert {(tuple(f.evidence["accounts"]), tuple(f.evidence["account_names"])) for f in findings} == {
+        (("111122223333", "444455556666"), ("111122223333", "acme-dev"))
+    }
+    en = Catalog("en").message(findings[0])
+    assert '"111122223333", "acme-dev"' in en and "444455556666" not in en  # the words show the run's names
     assert person_key("taro_yamada") == person_key("Taro.Yamada@corp.example") == "taroyamada"
 
 

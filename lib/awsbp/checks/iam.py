@@ -481,6 +481,7 @@ def person_key(user_name: str) -> str:
 def same_person_across_accounts(inventories: list[Inventory]) -> list[Finding]:
     """BP-IAM-06, batch part: one person holding IAM users in several accounts (needs several snapshots)."""
     seen: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    called = {inv.account_id: str(inv.snapshot.meta.get("account_name") or inv.account_id) for inv in inventories}
     for inv in inventories:
         if not inv.snapshot.has("iam", G, "GetCredentialReport"):
             continue
@@ -502,6 +503,7 @@ def same_person_across_accounts(inventories: list[Inventory]) -> list[Finding]:
                 names[0],
                 users=sorted({n for _, n in holders}),
                 accounts=accounts,
+                account_names=[called[a] for a in accounts],  # what the words show: the run's names for them
                 count=len(accounts),
             )
             finding.account_id = account
