@@ -8,7 +8,9 @@ import contextlib
 import io
 import json
 import os
+import socket
 import threading
+import warnings
 from concurrent.futures import Future
 from importlib.resources import files
 from types import SimpleNamespace
@@ -156,6 +158,17 @@ def test_jobs_of_one_worker_process_never_mix_environments():
     assert seen == [outside]  # the worker's own environment, not the simulated one
 
 
+@contextlib.contextmanager
+def dashboard_port_taken():
+    """Dask's default dashboard port held by someone else, as on a consultant's laptop running another cluster
+    (if something already holds it, so much the better)."""
+    with socket.socket() as holder:
+        with contextlib.suppress(OSError):
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        yield
+
+
 def findings_by_account(result, *, own_only: bool = False) -> dict[str, set[tuple[str, str]]]:
     """``own_only``: without the cross-account findings (which depend on the other accounts of the run)."""
     out = {}
@@ -194,12 +207,14 @@ def test_a_separately_started_cluster_and_a_local_one_give_the_demo_s_findings(t
                 executor="dask",
                 scheduler=cluster.address,
             )
-            local_cluster = run(
-                demo_params(members_except=[MOTO_ACCOUNT_ID, "acme-sandbox", "acme-dev"]),  # management by id
-                output=tmp_path / "local-cluster",
-                quiet=True,
-                executor="dask",
-            )
+            with dashboard_port_taken(), warnings.catch_warnings(record=True) as warned:
+                warnings.simplefilter("always")
+                local_cluster = run(
+                    demo_params(members_except=[MOTO_ACCOUNT_ID, "acme-sandbox", "acme-dev"]),  # management by id
+                    output=tmp_path / "local-cluster",
+                    quiet=True,
+                    executor="dask",
+                )
         assert len(cluster.pids()) == 3, cluster.log()[-3000:]
     assert {a.name for a in separate.accounts if a.status == "failed"} == {"acme-sandbox"}, [
         (a.name, a.error) for a in separate.accounts
@@ -213,4 +228,5 @@ def test_a_separately_started_cluster_and_a_local_one_give_the_demo_s_findings(t
     assert findings_by_account(local_cluster, own_only=True) == {m: expected[m] for m in members}
     for account in local_cluster.accounts:  # the LocalCluster's worker rendered the reports too
         assert all(r["ok"] for r in account.reports) and len(account.reports) == 3
+    assert not [str(w.message) for w in warned if "already in use" in str(w.message)]  # no port warning
     assert local_cluster.index.name == "index.html" and "acme-prod" in local_cluster.index.read_text(encoding="utf-8")
