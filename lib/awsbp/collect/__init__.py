@@ -355,8 +355,3 @@ def collect_account(
     snapshot.meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     snapshot.meta["calls"] = session.recorder.snapshot()
     return snapshot
-
-
-def job_count(regions: list[str], collectors: Iterable[ModuleType] = COLLECTORS) -> int:
-    """How many API listings :func:`collect_account` will run (for progress bars)."""
-    return sum(len(m.APIS) * (1 if m.SCOPE == "global" else len(regions)) for m in collectors)
