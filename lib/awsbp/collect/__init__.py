@@ -301,7 +301,6 @@ def collect_account(
     *,
     collectors: Iterable[ModuleType] = COLLECTORS,
     max_threads: int = MAX_THREADS,
-    progress: Callable[[int], None] | None = None,
 ) -> Snapshot:
     """Collect every collector's APIs for one account (see the module's docstring for the scheduling); failures
     become ``snapshot.errors``."""
@@ -324,10 +323,7 @@ def collect_account(
             client = clients.get(*client_key(job))
         except Exception as err:  # noqa: BLE001 - an unusable client is recorded like a failed call
             return ApiResult(None, {"code": type(err).__name__, "message": str(err)})
-        result = call_api(client, api)
-        if progress:
-            progress(1)
-        return result
+        return call_api(client, api)
 
     snapshot = Snapshot(
         meta={
