@@ -70,8 +70,12 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        names = {f.name for f in fields(cls)}
+        names = _FIELD_NAMES
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["status"] = Status(kwargs["status"])
         kwargs["severity"] = Severity(kwargs["severity"])
         return cls(**kwargs)
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(Finding))
+"""Finding's field names, once (a saved assessment holds tens of thousands of findings)."""
