@@ -80,3 +80,24 @@ def test_the_overview_chart_draws_the_counts_table(tmp_path):
         expected = {palette.STATUS[s][0]: int(row[s]) for s in STATUS_ORDER if row[s]}
         assert widths == expected and int(drawn[check_id]["total"]) == sum(expected.values())
     assert counts.loc["BP-VPC-08", "NOT_ASSESSED"] == 1 and counts["FAIL"].sum() > 0  # the world shows both
+
+
+def test_an_account_s_notebooks_read_its_saved_assessment_once_and_again_when_it_changes(tmp_path):
+    """The account's reports run one after another in one kernel: the saved assessment (~20 MB at 16×) is read
+    for the first and shared by the next; a file written since is read anew."""
+    import json
+
+    from awsbp.runfiles import ASSESSMENT_FILE
+
+    result = offline_run(tmp_path, [snapshot(world_with_a_public_instance())])
+    folder = result.run_dir / result.accounts[0].directory
+    vpc, iam = open_workbook(folder, domain="vpc"), open_workbook(folder, domain="iam")
+    assert iam.assessment is vpc.assessment and vpc.findings and iam.findings
+    path = folder / ASSESSMENT_FILE
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    saved["findings"] = [f for f in saved["findings"] if f["check_id"] != "BP-VPC-04"]
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    again = open_workbook(folder, domain="vpc")
+    assert again.assessment is not vpc.assessment
+    assert not [f for f in again.findings if f.check_id == "BP-VPC-04"]
+    assert [f for f in vpc.findings if f.check_id == "BP-VPC-04"]  # the earlier workbook keeps what it read

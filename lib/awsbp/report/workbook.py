@@ -13,7 +13,7 @@ import copy
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -417,7 +417,7 @@ def open_workbook(account: str | Path = "", *, domain: str, lang: str = "") -> W
     ``account`` assesses the bundled sample (and says so). ``lang`` rewords the findings in another language."""
     if account:
         folder = resolve_account_folder(account)
-        workbook = Workbook(Assessment.load(folder / ASSESSMENT_FILE), domain, snapshot_path=folder / SNAPSHOT_FILE)
+        workbook = Workbook(saved_assessment(folder / ASSESSMENT_FILE), domain, snapshot_path=folder / SNAPSHOT_FILE)
     else:
         workbook = sample_workbook(domain, lang or "ja")
     if lang and lang != workbook.assessment.lang:
@@ -428,6 +428,22 @@ def open_workbook(account: str | Path = "", *, domain: str, lang: str = "") -> W
             recomputed=workbook.recomputed,
         )
     return workbook
+
+
+def saved_assessment(path: Path) -> Assessment:
+    """The saved assessment at ``path``, read once for the notebooks that follow (an account's reports run one
+    after another in one kernel; at 16× the file is ~20 MB and took ~0.7 s to read per notebook); read again when
+    the file changes. The workbooks opened on it share it: the views never change a finding."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return Assessment.load(path)  # its one-line AssessmentError
+    return _read_assessment(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1)
+def _read_assessment(path: Path, mtime_ns: int, size: int) -> Assessment:
+    return Assessment.load(path)
 
 
 def sample_workbook(domain: str, lang: str) -> Workbook:
