@@ -537,3 +537,21 @@ def test_member_roots_differ_as_seeded(world):
         assert days_ago(report["dave"]["password_last_used"]) == 2
         listed = iam.list_service_specific_credentials(AllUsers=True)
         assert listed["ServiceSpecificCredentials"] == [] and listed["IsTruncated"] is False
+
+
+@pytest.mark.slow
+def test_the_server_routes_every_request_from_moto_s_own_module_list_read_once(world, monkeypatch):
+    """moto's dispatcher asked its package folder for every request (under the lock all requests share); the
+    simulated AWS reads the list once: the same list, and a request no longer lists the folder."""
+    import moto
+    from moto import backends
+
+    package = Path(moto.__file__).parent
+    expected = sorted(p.name for p in package.iterdir() if p.is_dir() and not p.name.startswith("__"))
+    assert list(backends.list_of_moto_modules()) == expected
+    folder = str(package)
+    listed = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path=".": (listed.append(str(path)), real_listdir(path))[1])
+    assert world.aws("ec2", TOKYO).describe_vpcs()["Vpcs"]  # the server answers, through moto's dispatcher
+    assert folder not in listed

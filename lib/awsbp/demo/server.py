@@ -140,6 +140,16 @@ MANAGED_POLICIES = ("AdministratorAccess", "SecurityAudit")
 
 
 @cache
+def _module_list_once() -> None:
+    """moto's dispatcher lists its own package folder on every request (to see whether the request's host names a
+    service), under the one lock every request takes; the list does not change while the server runs."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+
+
+@cache
 def _managed_policies_once() -> None:
     """Build only :data:`MANAGED_POLICIES`, in the commercial partition (the simulated Organization's)."""
     from moto.iam import models
@@ -183,6 +193,7 @@ class DemoServer:
         except ImportError as err:
             raise RuntimeError(f"the demo needs moto: pip install 'awsbp[demo]' ({err})") from None
         _managed_policies_once()
+        _module_list_once()
 
         if self._requested_port:
             with socket.socket() as probe:  # ThreadedMotoServer.start() would wait forever on a busy port
