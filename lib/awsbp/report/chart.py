@@ -53,6 +53,18 @@ def bar_chart(
     return f'<figure class="chart" aria-label="{esc(title)}">{body}{caption_html}</figure>'
 
 
+def stacked_bar_chart(
+    rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tuple[str, str]], *, title: str
+) -> str:
+    """:func:`bar_chart` of rows stacked by the same ``series`` (``(name, colour)``, left to right), each row's
+    counts in the series' order; the legend names the series."""
+    return bar_chart(
+        [(label, [Segment(n, c, v) for (n, c), v in zip(series, counts, strict=True)]) for label, counts in rows],
+        title=title,
+        legend=series,
+    )
+
+
 def _row(label: str, segments: Sequence[Segment], scale: int) -> str:
     x, rects = 0, []
     for segment in segments:

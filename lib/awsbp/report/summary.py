@@ -21,7 +21,7 @@ from awsbp.checks.registry import specs
 from awsbp.domains import DOMAINS, domain_of
 from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
 from awsbp.report import palette
-from awsbp.report.chart import Segment, bar_chart
+from awsbp.report.chart import stacked_bar_chart
 from awsbp.report.html import HTMLBlock, css_string, esc, markdown, table
 from awsbp.report.workbook import sample_workbook
 from awsbp.runfiles import ASSESSMENT_FILE, CROSS_ACCOUNT_FILE, DOCUMENT_FILE, RUN_FILE
@@ -217,14 +217,9 @@ class Summary:
         names = {a: n for a, n in self._names().items() if a in self.data.assessments}
         fails = self.frame[(self.frame["status"] == "FAIL") & ~self.frame["suppressed"].astype(bool)]
         per_account = fails.groupby(["account_id", "severity"]).size()
-        colours = {s: palette.SEVERITY[s][0] for s in SEVERITY_ORDER}
-        segments = {
-            a: [Segment(self.catalog.severity(s), colours[s], int(per_account.get((a, s), 0))) for s in SEVERITY_ORDER]
-            for a in names
-        }
-        rows = [(name, segments[a]) for a, name in names.items()]
-        legend = [(self.catalog.severity(s), colours[s]) for s in SEVERITY_ORDER]
-        return bar_chart(rows, title=self.catalog.ui("summary_chart_alt"), legend=legend)
+        rows = [(name, [int(per_account.get((a, s), 0)) for s in SEVERITY_ORDER]) for a, name in names.items()]
+        series = [(self.catalog.severity(s), palette.SEVERITY[s][0]) for s in SEVERITY_ORDER]
+        return stacked_bar_chart(rows, series, title=self.catalog.ui("summary_chart_alt"))
 
     def _table(self, rows: pd.DataFrame, title_key: str, empty_key: str) -> HTMLBlock:
         ui = self.catalog.ui

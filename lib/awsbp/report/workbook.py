@@ -27,7 +27,7 @@ from awsbp.findings import SEVERITY_ORDER, STATUS_ORDER, Finding
 from awsbp.gaps import gap_advice, iam_action
 from awsbp.params import Settings, Suppression
 from awsbp.report import palette
-from awsbp.report.chart import Segment, bar_chart
+from awsbp.report.chart import Segment, bar_chart, stacked_bar_chart
 from awsbp.report.html import HTMLBlock, css_string, esc, markdown, table
 from awsbp.runfiles import ASSESSMENT_FILE, RUN_FILE, SNAPSHOT_FILE
 from awsbp.snapshot import Snapshot
@@ -210,13 +210,9 @@ class Workbook:
 
     def chart(self) -> str:
         """Stacked horizontal bars per check by status (labels are check ids)."""
-        colours = {s: palette.STATUS[s][0] for s in STATUS_ORDER}
-        rows = [
-            (str(check_id), [Segment(self.catalog.status(s), colours[s], int(row[s])) for s in STATUS_ORDER])
-            for check_id, row in self.counts().iterrows()
-        ]
-        legend = [(self.catalog.status(s), colours[s]) for s in STATUS_ORDER]
-        return bar_chart(rows, title=self.catalog.ui("chart_title"), legend=legend)
+        rows = [(str(check_id), [int(row[s]) for s in STATUS_ORDER]) for check_id, row in self.counts().iterrows()]
+        series = [(self.catalog.status(s), palette.STATUS[s][0]) for s in STATUS_ORDER]
+        return stacked_bar_chart(rows, series, title=self.catalog.ui("chart_title"))
 
     def findings_table(self, check_id: str) -> str:
         """The check's findings here: FAIL, REVIEW and NOT_ASSESSED first (capped, the rest in the exports), then
