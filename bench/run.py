@@ -39,7 +39,7 @@ def _render_times(snapshot: str, work: Path) -> dict[str, float]:
 
     from awsbp.assess import assess
     from awsbp.params import Settings
-    from awsbp.report.assets import notebooks_dir
+    from awsbp.report.assets import NOTEBOOKS_DIR
     from awsbp.report.execute import render_many
     from awsbp.runfiles import ASSESSMENT_FILE
     from awsbp.snapshot import Snapshot
@@ -55,7 +55,7 @@ def _render_times(snapshot: str, work: Path) -> dict[str, float]:
     empty_path = work / "empty.ipynb"
     nbformat.write(empty, empty_path)
     params = {"account": ".", "lang": "en"}
-    domain = {nb: notebooks_dir() / f"{nb}.ipynb" for nb in NOTEBOOKS}
+    domain = {nb: NOTEBOOKS_DIR / f"{nb}.ipynb" for nb in NOTEBOOKS}
 
     def timed(jobs: list[tuple[Path, Path, dict[str, Any]]], cwd: Path | None = None) -> float:
         started = time.perf_counter()

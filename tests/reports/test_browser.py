@@ -77,12 +77,12 @@ def test_report_opens_offline_without_errors(demo, browser, report):
 def test_hostile_account_data_renders_as_text_in_the_browser(browser, tmp_path, notebook):
     from factory import HOSTILE, account_folder, hostile_world, snapshot
 
-    from awsbp.report.assets import notebooks_dir
+    from awsbp.report.assets import NOTEBOOKS_DIR
     from awsbp.report.execute import execute_and_convert
 
     account = account_folder(tmp_path / "account", snapshot(hostile_world()), "ja")
     result = execute_and_convert(
-        notebooks_dir() / f"{notebook}.ipynb", account, {"account": ".", "lang": "ja"}, cwd=account
+        NOTEBOOKS_DIR / f"{notebook}.ipynb", account, {"account": ".", "lang": "ja"}, cwd=account
     )
     assert result.ok, result.error
     page, errors, remote = open_page(browser, result.html)

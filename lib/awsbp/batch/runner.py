@@ -306,11 +306,11 @@ def report_account(
 def render_reports(account_dir: Path, lang: str, result: AccountResult) -> None:
     """Execute every domain notebook on the account's folder (the kernel runs there: the notebooks hold the
     relative path ``.``, so a moved run folder reopens) and convert each to HTML."""
-    from awsbp.report.assets import notebooks_dir
+    from awsbp.report.assets import NOTEBOOKS_DIR
     from awsbp.report.execute import render_many, seal_notebooks
 
     parameters = {"account": ".", "lang": lang}
-    jobs = [(notebooks_dir() / f"{d.notebook}.ipynb", account_dir, parameters) for d in DOMAINS]
+    jobs = [(NOTEBOOKS_DIR / f"{d.notebook}.ipynb", account_dir, parameters) for d in DOMAINS]
     catalog = Catalog(lang)
     outcomes = render_many(jobs, max_workers=2, cwd=account_dir)
     seal_notebooks(account_dir)  # the evidence the reports were made from: follow-up works on a scratch copy
@@ -330,11 +330,11 @@ def render_reports(account_dir: Path, lang: str, result: AccountResult) -> None:
 
 def render_summary(run_dir: Path, lang: str) -> str:
     """The 00_summary report of the run (its HTML file name); ``''`` when it could not be rendered."""
-    from awsbp.report.assets import notebooks_dir
+    from awsbp.report.assets import NOTEBOOKS_DIR
     from awsbp.report.execute import execute_and_convert, seal_notebooks
 
     result = execute_and_convert(
-        notebooks_dir() / f"{SUMMARY_NOTEBOOK}.ipynb", run_dir, {"run_dir": ".", "lang": lang}, cwd=run_dir
+        NOTEBOOKS_DIR / f"{SUMMARY_NOTEBOOK}.ipynb", run_dir, {"run_dir": ".", "lang": lang}, cwd=run_dir
     )
     seal_notebooks(run_dir)
     if not result.ok:

@@ -16,11 +16,6 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STYLESHEET = TEMPLATES_DIR / "awsbp.css"
 
 
-def notebooks_dir() -> Path:
-    """Where the report notebooks are (inside the installed package)."""
-    return NOTEBOOKS_DIR
-
-
 def report_css() -> str:
     """Every report page's stylesheet: ours, then the palette's badge rules."""
     return STYLESHEET.read_text(encoding="utf-8") + "\n" + palette.css()

@@ -2,7 +2,7 @@
 
 One notebook becomes two files side by side in the account's output directory::
 
-    execute_and_convert(notebooks_dir() / "10_vpc.ipynb", account_dir, {"account": ".", "lang": "ja"}, cwd=account_dir)
+    execute_and_convert(NOTEBOOKS_DIR / "10_vpc.ipynb", account_dir, {"account": ".", "lang": "ja"}, cwd=account_dir)
     # -> account_dir/10_vpc.ipynb   executed notebook, the debugging record (always kept)
     #    account_dir/10_vpc.html    report: no code, no prompts, opens offline
 
