@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from markdown_it import MarkdownIt
 
 from awsbp.catalog import LANGS
 from awsbp.files import write_text
 from awsbp.report.assets import report_css
+from awsbp.report.html import markdown
 
 REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
 """Cells dropped from the HTML entirely: setup/explore cells and the parameter cells."""
@@ -48,7 +48,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _HTML_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 _ERROR_LIMIT = 500
 # A kernel answers within a second on a quiet machine; the waits only guard against a dead kernel, so they are
 # generous for a loaded laptop or CI runner.
@@ -282,7 +281,7 @@ def _cell_html(cell: nbformat.NotebookNode) -> str:
     if tags & set(REMOVE_CELL_TAGS):
         return ""
     if cell.cell_type == "markdown":
-        return f'<div class="cell markdown">{_MARKDOWN.render(cell.source)}</div>\n'
+        return f'<div class="cell markdown">{markdown(cell.source)}</div>\n'
     if cell.cell_type != "code" or tags & set(REMOVE_OUTPUT_TAGS):
         return ""
     shown = "".join(_output_html(output) for output in cell.get("outputs", []))
@@ -309,7 +308,7 @@ def _output_html(output: nbformat.NotebookNode) -> str:
         svg = base64.b64encode(_text(data["image/svg+xml"]).encode("utf-8")).decode()
         return f'<p><img alt="" src="data:image/svg+xml;base64,{svg}"></p>'
     if "text/markdown" in data:
-        return _MARKDOWN.render(_text(data["text/markdown"]))
+        return markdown(_text(data["text/markdown"]))
     if "text/plain" in data:
         return f"<pre>{html.escape(_ANSI.sub('', _text(data['text/plain'])))}</pre>"
     return ""  # JavaScript, widgets: never in a report
