@@ -98,26 +98,26 @@ def measure(
             env = dict(os.environ)
         command = [sys.executable, "-m", "bench.measure", str(figures_path), *regions]
         warm = bool(latency_ms)  # the account collected again in the same process, as a batch's next account
+        first: dict[str, Any] = {}  # what the server saw of the first collection, when a second follows
         with subprocess.Popen(
             [*command, "--warm"] if warm else command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         ) as measuring:
             assert measuring.stdin and measuring.stdout
             if warm and measuring.stdout.readline().strip() == "cold collected":
-                cold = _server_figures(counter, throttled)
+                first = _server_figures(counter, throttled)
                 counter.reset()
                 if throttled:
                     throttled.reset()
                 measuring.stdin.write("go\n")
                 measuring.stdin.flush()
             measuring.communicate()
-        if measuring.returncode:
-            raise subprocess.CalledProcessError(measuring.returncode, command)
+        if measuring.returncode or (warm and not first):
+            raise subprocess.CalledProcessError(measuring.returncode or 1, command)
         out["awsbp"] = json.loads(figures_path.read_text(encoding="utf-8"))
+        last = _server_figures(counter, throttled)
+        out["awsbp"].update(first or last)
         if warm:
-            out["awsbp"]["warm"].update(_server_figures(counter, throttled))
-            out["awsbp"].update(cold)
-        else:
-            out["awsbp"].update(_server_figures(counter, throttled))
+            out["awsbp"]["warm"].update(last)
         from awsbp.snapshot import Snapshot
 
         snapshot = Snapshot.load(Path(out["awsbp"]["snapshot"]))
