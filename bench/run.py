@@ -161,16 +161,10 @@ def _total(calls: dict[str, int]) -> int:
     return sum(calls.values())
 
 
-def as_on_aws(server: dict[str, int], least: dict[str, int], failed: set[str]) -> int:
+def as_on_aws(server: dict[str, int], least: dict[str, int]) -> int:
     """awsbp's calls as AWS would see them, estimated from the server's count: moto answers some listings in one
-    page whatever ``MaxResults`` says (count the minimum's pages there), and answers HTTP 500 to the APIs it does
-    not implement, which awsbp retries (count one try per region there)."""
-    names = set(server) | set(least)
-    return sum(least.get(n, 1) if n in failed else max(server.get(n, 0), least.get(n, 0)) for n in names)
-
-
-def _failed(awsbp: dict[str, Any]) -> set[str]:
-    return {f"{e['service']}.{e['api']}" for e in awsbp["errors"]}
+    page whatever ``MaxResults`` says (count the minimum's pages there)."""
+    return sum(max(server.get(n, 0), least.get(n, 0)) for n in set(server) | set(least))
 
 
 def targets(last: dict[str, Any]) -> list[tuple[str, str, bool]]:
@@ -178,7 +172,7 @@ def targets(last: dict[str, Any]) -> list[tuple[str, str, bool]]:
     a, render = last["awsbp"], last["render_seconds"]
     calls, least = _total(a["server_calls"]), _total(last["minimum_calls"])
     analysis = a["analysis_seconds"]["all"] / a["collect_seconds"]
-    aws = as_on_aws(a["server_calls"], last["minimum_calls"], _failed(a))
+    aws = as_on_aws(a["server_calls"], last["minimum_calls"])
     rows = []
     if p := last.get("prowler"):
         fewer, faster = _total(p["server_calls"]) / max(1, calls), p["seconds"] / a["collect_seconds"]
@@ -189,8 +183,7 @@ def targets(last: dict[str, Any]) -> list[tuple[str, str, bool]]:
     rows += [
         (
             "calls ≤ 1.2× the pagination minimum",
-            f"{calls / least:.2f}× (on AWS ≈ {aws / least:.2f}×: moto's single pages counted as AWS pages, "
-            "no retries of the APIs moto does not implement)",
+            f"{calls / least:.2f}× (on AWS ≈ {aws / least:.2f}×: moto's single pages counted as AWS pages)",
             calls / least <= 1.2,
         ),
         ("analysis ≤ 10 % of collection", f"{analysis:.0%}", analysis <= 0.10),
@@ -292,7 +285,7 @@ def table(results: list[dict[str, Any]], prowler_version: str) -> str:
             f"| {r['scale']}× | {res['users']} / {res['security_groups']} / {res['security_group_rules']} / "
             f"{res['instances']} | {r['seed_seconds']:.0f} | {a['collect_seconds']:.1f} "
             f"| {calls} ({_total(a['client_calls'])}) | {least} "
-            f"| {calls / least:.2f} ({as_on_aws(a['server_calls'], r['minimum_calls'], _failed(a)) / least:.2f}) "
+            f"| {calls / least:.2f} ({as_on_aws(a['server_calls'], r['minimum_calls']) / least:.2f}) "
             f"| {an['vpc']:.2f} / {an['iam']:.2f} / {an['devtools']:.2f} / {an['all']:.2f} "
             f"| {an['all'] / a['collect_seconds']:.0%} "
             f"| {_render_cell(render)} "
@@ -301,9 +294,8 @@ def table(results: list[dict[str, Any]], prowler_version: str) -> str:
     lines += [
         "",
         "Calls at the server count every HTTP request (retries included); the recorder counts operations. "
-        "*On AWS ≈*: moto's single pages counted as the pages AWS would return, and one try (not five) for the "
-        "APIs moto answers with HTTP 500. *Σ server latency*: the server's time answering each request, summed "
-        "(concurrent requests overlap, and wait for each other in moto).",
+        "*On AWS ≈*: moto's single pages counted as the pages AWS would return. *Σ server latency*: the server's "
+        "time answering each request, summed (concurrent requests overlap, and wait for each other in moto).",
         "",
     ]
     if results[0].get("latency_ms") or results[0].get("throttle"):

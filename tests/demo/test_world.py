@@ -555,3 +555,51 @@ def test_the_server_routes_every_request_from_moto_s_own_module_list_read_once(w
     monkeypatch.setattr(os, "listdir", lambda path=".": (listed.append(str(path)), real_listdir(path))[1])
     assert world.aws("ec2", TOKYO).describe_vpcs()["Vpcs"]  # the server answers, through moto's dispatcher
     assert folder not in listed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [("accessanalyzer", "list_analyzers"), ("codecommit", "list_repositories"), ("ec2", "describe_capacity_blocks")],
+)
+def test_an_api_moto_lacks_is_answered_not_implemented_once_not_a_retried_500(world, service, operation):
+    """moto answers an API it lacks with an HTML page and HTTP 500, which botocore retries as a passing fault and a
+    report could only call unexpected; the simulated AWS says 501 NotImplemented in the service's protocol
+    (no backend: Access Analyzer; JSON: CodeCommit; EC2's own XML), which no client retries."""
+    with pytest.raises(botocore.exceptions.ClientError) as failed:
+        getattr(world.aws(service, TOKYO), operation)()
+    answer = failed.value.response
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 0
+    assert answer["Error"]["Code"] == "NotImplemented"
+    assert answer["Error"]["Message"].startswith("simulated AWS (moto), ")
+    assert "<" not in answer["Error"]["Message"]  # not an HTML page
+
+
+def test_only_a_missing_api_becomes_not_implemented_any_other_failure_propagates():
+    from awsbp.demo.server import UnsupportedOperations
+
+    class Dispatcher:
+        def __init__(self, error: Exception, backend: str | None):
+            self.error, self.backend = error, backend
+
+        def __call__(self, environ, start_response):
+            raise self.error
+
+        def infer_service_region_host(self, environ, path):
+            return "iam.amazonaws.com"
+
+        def get_backend_for_host(self, host):
+            return self.backend
+
+    environ = {
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "PATH_INFO": "/",
+        "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=AKID/20261201/us-east-1/iam/aws4_request, X",
+    }
+    answered = []
+    body = UnsupportedOperations(Dispatcher(KeyError("bug"), None))(environ, lambda *a: answered.append(a))
+    assert answered[0][0] == "501 Not Implemented"
+    assert b"<Code>NotImplemented</Code>" in b"".join(body) and b"iam: this service" in b"".join(body)
+    with pytest.raises(KeyError):  # a service moto has, failing otherwise: moto's own 500, as before
+        UnsupportedOperations(Dispatcher(KeyError("bug"), "iam"))(environ, lambda *a: None)

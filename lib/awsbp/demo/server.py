@@ -1,9 +1,10 @@
 """A local moto server for the demo, and an environment that points every boto3 client at it.
 
-``DemoServer`` runs moto's ``ThreadedMotoServer`` on 127.0.0.1 at a free port, behind two WSGI middlewares that
+``DemoServer`` runs moto's ``ThreadedMotoServer`` on 127.0.0.1 at a free port, behind WSGI middlewares that
 make the simulated AWS behave as AWS where moto does not (``AssumeRoleRules`` below; ``IamExtensions`` in
 :mod:`awsbp.demo.simulated_iam`: service-specific credentials, the credential report's root row, seeded
-dates). ``start()`` wipes all simulated state (``POST /moto-api/reset``) and seeds moto's id generator
+dates) and say plainly which APIs it lacks (``UnsupportedOperations``: HTTP 501 ``NotImplemented``).
+``start()`` wipes all simulated state (``POST /moto-api/reset``) and seeds moto's id generator
 (``POST /moto-api/seed?a=42``), so seeding the same world gives the same resource ids every run::
 
     with DemoServer() as server, simulated_environment(server.endpoint):
@@ -13,6 +14,7 @@ dates). ``start()`` wipes all simulated state (``POST /moto-api/reset``) and see
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -61,6 +63,8 @@ WARM_UP_READS = (
     ("sts", "get_caller_identity"),
 )
 
+QUERY_NAMESPACES = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+
 # Variables that could make a client reach a real account, or a profile that does not exist.
 _REMOVED_VARIABLES = (
     "AWS_PROFILE",
@@ -95,7 +99,7 @@ class AssumeRoleRules:
             refusal = self.refusal(form) if form.get("Action") == "AssumeRole" else ""
             if refusal:
                 start_response("403 Forbidden", [("Content-Type", "text/xml")])
-                return [_sts_error("AccessDenied", refusal)]
+                return [_query_error("sts", "AccessDenied", refusal)]
         return self.app(environ, start_response)
 
     @staticmethod
@@ -124,11 +128,55 @@ class AssumeRoleRules:
         return ""
 
 
-def _sts_error(code: str, message: str) -> bytes:
+class UnsupportedOperations:
+    """WSGI middleware around moto's dispatcher: an API moto lacks (a service it has no backend for, or an
+    operation whose handler raises ``NotImplementedError``) is answered HTTP 501 ``NotImplemented`` in the
+    protocol's error shape, not moto's HTML page with HTTP 500 — which clients retry with back-off as a passing
+    fault of AWS, and which a report could only call an unexpected failure. Any other failure still propagates.
+    """
+
+    def __init__(self, dispatcher: Any):
+        self.dispatcher = dispatcher
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return self.dispatcher(environ, start_response)
+        except NotImplementedError as err:
+            message = str(err) or "this action has not been implemented"
+        except Exception:
+            path = environ.get("PATH_INFO", "")
+            with contextlib.redirect_stdout(io.StringIO()):  # moto prints each host it cannot route
+                if self.dispatcher.get_backend_for_host(self.dispatcher.infer_service_region_host(environ, path)):
+                    raise
+            message = "this service has not been implemented"
+        service = _signing_service(environ)
+        message = f"simulated AWS (moto), {service}: {message}"
+        if str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):  # query protocol
+            start_response("501 Not Implemented", [("Content-Type", "text/xml")])
+            return [_query_error(service, "NotImplemented", message)]
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "NotImplemented")]
+        start_response("501 Not Implemented", headers)
+        return [json.dumps({"__type": "NotImplemented", "message": message}).encode()]
+
+
+def _signing_service(environ: dict[str, Any]) -> str:
+    """The service a SigV4 request is signed for (``Credential=AKID/date/region/<service>/aws4_request``)."""
+    scope = str(environ.get("HTTP_AUTHORIZATION", "")).split("Credential=", 1)[-1].split(",", 1)[0].split("/")
+    return scope[3] if len(scope) > 3 else "AWS"
+
+
+def _query_error(service: str, code: str, message: str) -> bytes:
+    """An error as the query protocol writes it: EC2's own shape, or ``ErrorResponse`` (IAM, STS, …)."""
+    code, message, request_id = escape(code), escape(message), "00000000-0000-0000-0000-000000000000"
+    if service == "ec2":
+        return (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+            f"<RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+    xmlns = f' xmlns="{QUERY_NAMESPACES[service]}"' if service in QUERY_NAMESPACES else ""
     return (
-        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
-        f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
-        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        f"<ErrorResponse{xmlns}><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
     ).encode()
 
 
@@ -200,11 +248,11 @@ class DemoServer:
                 probe.bind(("127.0.0.1", self._requested_port))
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._requested_port, verbose=False)
         server.start()
-        # the request handler reads `server.app` per request: wrap moto's app with the STS rules AWS applies and
-        # the IAM answers moto lacks (awsbp.demo.simulated_iam)
+        # the request handler reads `server.app` per request: wrap moto's app with the STS rules AWS applies, the
+        # IAM answers moto lacks (awsbp.demo.simulated_iam) and a plain "not implemented" for the rest it lacks
         wsgi = server._server
         assert wsgi is not None
-        wsgi.app = AssumeRoleRules(IamExtensions(wsgi.app))
+        wsgi.app = AssumeRoleRules(IamExtensions(UnsupportedOperations(wsgi.app)))
         self._server = server
         self.port = server.get_host_and_port()[1]
         self.endpoint = f"http://127.0.0.1:{self.port}"
