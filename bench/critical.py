@@ -1,6 +1,6 @@
 """The critical path of one account's collection: the least wall time any collector needs for the calls awsbp
 made, at a given latency per call and within the request budgets awsbp allows itself per service and region
-(:func:`awsbp.collect.budget`, sized from AWS's documented request-rate buckets).
+(:func:`awsbp.collect.budgets.budget`, sized from AWS's documented request-rate buckets).
 
 Computed from the calls counted **at the server** per operation and signing region (retries included), with
 ``L`` the latency added to every call:
@@ -37,7 +37,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from awsbp.collect import Budget, budget
+from awsbp.collect.budgets import Budget, budget
 
 # per-resource call -> the listing that names its resources
 FAN_OUT = {

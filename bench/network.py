@@ -164,9 +164,10 @@ class Throttle:
 
 
 def aws_rates() -> dict[str, tuple[float, float]]:
-    """AWS's documented buckets as ``{service: (refill per second, capacity)}`` (awsbp.collect.AWS_BUCKETS), for a
-    throttle that answers like AWS would; every other service at awsbp's assumed unpublished bucket."""
-    from awsbp.collect import AWS_BUCKETS, COLLECTORS, UNPUBLISHED_BUCKET
+    """AWS's documented buckets as ``{service: (refill per second, capacity)}`` (``awsbp.collect.budgets``), for
+    a throttle that answers like AWS would; every other service at awsbp's assumed unpublished bucket."""
+    from awsbp.collect import COLLECTORS
+    from awsbp.collect.budgets import AWS_BUCKETS, UNPUBLISHED_BUCKET
 
     services = {module.SERVICE for module in COLLECTORS} | {"sts"}
     buckets = {service: AWS_BUCKETS.get(service, UNPUBLISHED_BUCKET) for service in services}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from awsbp.collect import Budget
+from awsbp.collect.budgets import Budget
 
 from bench.critical import critical_path, poll_waits
 

@@ -15,9 +15,6 @@ import boto3
 import pytest
 from awsbp.aws import AwsSession
 from awsbp.collect import (
-    THROTTLED_ATTEMPTS,
-    TokenBucket,
-    budget,
     codebuild,
     collect_account,
     ec2,
@@ -25,13 +22,12 @@ from awsbp.collect import (
     iam,
     lambda_,
     rds,
-    retry_throttled,
     run_jobs,
     schedule,
     secretsmanager,
-    within_budget,
 )
 from awsbp.collect.base import Api, ApiResult
+from awsbp.collect.budgets import THROTTLED_ATTEMPTS, TokenBucket, budget, retry_throttled, within_budget
 
 from bench.counting import CallCounter
 from bench.network import Throttle
@@ -191,3 +187,27 @@ def test_under_throttling_every_api_is_collected_and_the_retries_are_counted(thr
     assert attempts - operations >= sum(throttled.values())  # each throttled answer was retried by the client
     server_attempts = sum(throttled_endpoint.counter.counts().values())
     assert server_attempts >= operations + sum(throttled.values())
+
+
+def test_user_data_is_fetched_as_many_at_a_time_as_ec2_s_budget_allows_and_never_more(monkeypatch):
+    """The per-instance calls are the chain after DescribeInstances: they overlap up to EC2's job concurrency
+    (what the benchmark's critical path assumes), the token bucket pacing them, and never beyond it."""
+    width = budget("ec2").concurrency
+    ids = [f"i-{n:04d}" for n in range(2 * width)]
+    monkeypatch.setattr(ec2, "instances", lambda client: [{"InstanceId": i, "State": {"Name": "running"}} for i in ids])
+    together = threading.Barrier(width, timeout=60)  # only guards against a hang: each round fills at once
+    lock, in_flight, highest = threading.Lock(), [0], [0]
+
+    class Client:
+        def describe_instance_attribute(self, InstanceId, Attribute):
+            with lock:
+                in_flight[0] += 1
+                highest[0] = max(highest[0], in_flight[0])
+            together.wait()  # BrokenBarrierError if fewer than `width` calls can be in flight
+            with lock:
+                in_flight[0] -= 1
+            return {"InstanceId": InstanceId, "UserData": {}}
+
+    items = ec2.user_data(Client())
+    assert [item["InstanceId"] for item in items] == ids
+    assert highest[0] == width

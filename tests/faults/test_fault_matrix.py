@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from awsbp import collect
 from awsbp.aws import AwsSession
 from awsbp.checks.registry import REGISTRY
 from awsbp.checks.run import run_checks
 from awsbp.collect import COLLECTORS, collect_account
+from awsbp.collect import budgets as collect_budgets
 from awsbp.inventory import Inventory
 from awsbp.params import Settings
 from awsbp.snapshot import GLOBAL
@@ -78,8 +78,8 @@ def inject(session: AwsSession, service: str, operations: set[str], fault: str) 
 def test_a_failing_api_is_a_named_gap_never_a_pass(aws_env, module, api, monkeypatch):
     fault = FAULTS[APIS.index((module, api)) % len(FAULTS)]
     # the bound is what is tested, not the wait (botocore's adaptive mode slows a throttled client down)
-    monkeypatch.setattr(collect, "THROTTLED_ATTEMPTS", ATTEMPTS + 1)
-    monkeypatch.setattr(collect, "THROTTLED_BACKOFF_CAP", 0.01)
+    monkeypatch.setattr(collect_budgets, "THROTTLED_ATTEMPTS", ATTEMPTS + 1)
+    monkeypatch.setattr(collect_budgets, "THROTTLED_BACKOFF_CAP", 0.01)
     session = AwsSession.open(max_attempts=ATTEMPTS)
     # a fetch may list something first (e.g. instances before their user data): fail those calls too
     listing = {
@@ -99,7 +99,7 @@ def test_a_failing_api_is_a_named_gap_never_a_pass(aws_env, module, api, monkeyp
     # bounded retries: throttling and 5xx are retried, at most ATTEMPTS times per call
     attempts = session.recorder.attempts
     # (a throttled call is late, not missing: collect retries it past botocore's attempts, to its own bound)
-    bound = collect.THROTTLED_ATTEMPTS if fault == "throttled" else ATTEMPTS
+    bound = collect_budgets.THROTTLED_ATTEMPTS if fault == "throttled" else ATTEMPTS
     assert all(n <= bound * max(session.recorder.calls.get(k, 1), 1) for k, n in attempts.items())
     if fault in ("throttled", "http_500"):
         failed = [f"{module.SERVICE}.{op}" for op in operations if f"{module.SERVICE}.{op}" in attempts]

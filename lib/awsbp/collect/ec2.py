@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsbp.collect.base import Api, all_items, once_per_client
+from awsbp.collect.budgets import budget
 from awsbp.collect.userdata import scan_user_data
 
 SERVICE = "ec2"
@@ -32,11 +33,6 @@ ACTIONS = [
 ]
 
 
-# DescribeInstanceAttribute calls in flight per region: a few, well under EC2's request-rate bucket for
-# Describe* (adaptive retries slow down further if AWS throttles), instead of one instance at a time.
-USER_DATA_THREADS = 4
-
-
 def _list_instances(client: Any) -> list[Any]:
     reservations = all_items(client, "describe_instances", "Reservations")
     return [instance for reservation in reservations for instance in reservation.get("Instances", [])]
@@ -55,11 +51,12 @@ def _user_data(client: Any, instance_id: str) -> dict[str, Any]:
 
 def user_data(client: Any) -> list[Any]:
     """Each instance's user data, decoded and scanned in memory: only size and secret findings are kept.
-    One DescribeInstanceAttribute per instance (no API returns user data in bulk), a few in flight at once."""
+    One DescribeInstanceAttribute per instance (no API returns user data in bulk), as many in flight as EC2's
+    budget allows API jobs in a region; the client's token bucket paces them within EC2's request rate."""
     ids = [i["InstanceId"] for i in instances(client) if (i.get("State") or {}).get("Name") != "terminated"]
     if len(ids) <= 1:
         return [_user_data(client, instance_id) for instance_id in ids]
-    with ThreadPoolExecutor(max_workers=USER_DATA_THREADS, thread_name_prefix="collect-userdata") as pool:
+    with ThreadPoolExecutor(max_workers=budget(SERVICE).concurrency, thread_name_prefix="collect-userdata") as pool:
         return list(pool.map(lambda instance_id: _user_data(client, instance_id), ids))
 
 
