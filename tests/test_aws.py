@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
-from awsbp.aws import AwsSession, is_allowed_operation
+from awsbp.aws import AwsSession, is_allowed_operation, parse_timestamp
 from awsbp.errors import CredentialsError, ReadOnlyViolation
 
 
@@ -117,3 +119,37 @@ def test_sessions_share_one_parsed_model_loader_whose_paths_do_not_grow(monkeypa
     assert len(paths) == len(set(paths))
     model = sessions[0].client("ec2", "eu-west-1").meta.service_model
     assert sessions[2].client("ec2", "eu-west-1").meta.service_model._service_description is model._service_description
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-30T09:00:00.000Z",  # EC2, IAM: the XML protocols' form
+        "2026-11-30T09:00:00+09:00",
+        "2026-11-30T09:00:00.123456789Z",  # more digits than a datetime keeps
+        "2026-11-30T09:00:00",  # no offset: stays naive, as botocore leaves it
+        "2026-11-30",
+        "1700000000",
+        1700000000.5,  # JSON protocols: epoch seconds
+        "Mon, 30 Nov 2026 09:00:00 GMT",
+    ],
+)
+def test_timestamps_are_read_as_botocore_reads_them(value):
+    from botocore.utils import parse_timestamp as botocore_parse
+
+    ours, theirs = parse_timestamp(value), botocore_parse(value)
+    assert ours == theirs and ours.utcoffset() == theirs.utcoffset()
+
+
+@pytest.mark.parametrize("value", ["2026-02-30T09:00:00Z", "2026-11-30T25:00:00Z", "yesterday"])
+def test_an_invalid_timestamp_fails_as_botocore_fails(value):
+    with pytest.raises(ValueError, match="Invalid timestamp"):
+        parse_timestamp(value)
+
+
+def test_a_session_s_clients_read_answer_timestamps_with_the_fast_parser(aws_env):
+    import boto3
+
+    boto3.client("iam").create_user(UserName="alice")
+    user = AwsSession.open().client("iam").list_users()["Users"][0]
+    assert user["CreateDate"].tzinfo is datetime.UTC  # fromisoformat's; botocore's dateutil gives tzutc()

@@ -32,11 +32,13 @@ import logging
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 import boto3
 import botocore.session
+import botocore.utils
 from botocore.config import Config
 from botocore.credentials import (
     AssumeRoleCredentialFetcher,
@@ -258,12 +260,27 @@ def _shared_loader() -> Loader:
     return loader
 
 
+def parse_timestamp(value: Any) -> Any:
+    """A timestamp of an AWS answer as botocore reads it, the ISO 8601 text of the XML protocols
+    (``2026-11-30T09:00:00.000Z``) by ``datetime.fromisoformat`` (the same instant and offset, in 1 µs where
+    botocore's dateutil takes 100 µs: EC2 and IAM answers carry one per resource); epoch numbers, other forms
+    and invalid dates by botocore's own parser."""
+    if isinstance(value, str) and "T" in value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return botocore.utils.parse_timestamp(value)
+
+
 def botocore_session() -> botocore.session.Session:
     """A new botocore session whose service models, paginators and endpoints come from one loader shared by
-    the process. A fresh loader parses those JSON files again (~0.4 s of CPU per session for the services we
-    use): once per account in a batch, once per test."""
+    the process (a fresh loader parses those JSON files again: ~0.4 s of CPU per session for the services we
+    use, once per account in a batch, once per test), and whose answers' timestamps :func:`parse_timestamp`
+    reads."""
     session = botocore.session.Session()
     session.register_component("data_loader", _shared_loader())
+    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
     return session
 
 
