@@ -7,6 +7,7 @@ Resource ids are looked up as ``ids["<region>/<type>/<name>"]``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -580,8 +581,8 @@ def test_only_a_missing_api_becomes_not_implemented_any_other_failure_propagates
     from awsbp.demo.server import UnsupportedOperations
 
     class Dispatcher:
-        def __init__(self, error: Exception, backend: str | None):
-            self.error, self.backend = error, backend
+        def __init__(self, error: Exception, patterns: list):
+            self.error, self.backend_url_patterns = error, patterns
 
         def __call__(self, environ, start_response):
             raise self.error
@@ -589,17 +590,15 @@ def test_only_a_missing_api_becomes_not_implemented_any_other_failure_propagates
         def infer_service_region_host(self, environ, path):
             return "iam.amazonaws.com"
 
-        def get_backend_for_host(self, host):
-            return self.backend
-
     environ = {
         "CONTENT_TYPE": "application/x-www-form-urlencoded",
         "PATH_INFO": "/",
         "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=AKID/20261201/us-east-1/iam/aws4_request, X",
     }
     answered = []
-    body = UnsupportedOperations(Dispatcher(KeyError("bug"), None))(environ, lambda *a: answered.append(a))
+    body = UnsupportedOperations(Dispatcher(KeyError("bug"), []))(environ, lambda *a: answered.append(a))
     assert answered[0][0] == "501 Not Implemented"
     assert b"<Code>NotImplemented</Code>" in b"".join(body) and b"iam: this service" in b"".join(body)
+    routed = [("iam", re.compile(r"https?://iam\.amazonaws\.com"))]
     with pytest.raises(KeyError):  # a service moto has, failing otherwise: moto's own 500, as before
-        UnsupportedOperations(Dispatcher(KeyError("bug"), "iam"))(environ, lambda *a: None)
+        UnsupportedOperations(Dispatcher(KeyError("bug"), routed))(environ, lambda *a: None)

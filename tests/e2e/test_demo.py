@@ -108,6 +108,7 @@ def test_report_shows_every_check_in_the_chosen_language(demo_run):
 
 def test_snapshot_and_run_log(demo_run):
     _, index, account = demo_run
+    from awsbp.gaps import gap_advice
     from awsbp.snapshot import Snapshot
 
     snap = Snapshot.load(account / "snapshot.json.gz")
@@ -118,6 +119,10 @@ def test_snapshot_and_run_log(demo_run):
         ("codecommit", "ap-northeast-1", "ListRepositories"),
         ("codecommit", "us-east-1", "ListRepositories"),
     ]
+    # said plainly by the simulated AWS: the report's advice is "the endpoint does not offer this API", not "the
+    # call failed unexpectedly" over an HTML error page
+    assert {e["code"] for e in snap.errors} == {"NotImplemented"}
+    assert {gap_advice(e["code"]) for e in snap.errors} == {"gap_unsupported"}
     assert snap.meta["regions"] == ["ap-northeast-1", "us-east-1"]
     iam = snap.data["iam"]["global"]
     assert [r["user"] for r in iam["GetCredentialReport"]][:2] == ["<root_account>", "alice"]  # root first, as AWS

@@ -14,7 +14,6 @@ dates) and say plainly which APIs it lacks (``UnsupportedOperations``: HTTP 501 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
@@ -144,10 +143,8 @@ class UnsupportedOperations:
         except NotImplementedError as err:
             message = str(err) or "this action has not been implemented"
         except Exception:
-            path = environ.get("PATH_INFO", "")
-            with contextlib.redirect_stdout(io.StringIO()):  # moto prints each host it cannot route
-                if self.dispatcher.get_backend_for_host(self.dispatcher.infer_service_region_host(environ, path)):
-                    raise
+            if self._routes(environ):
+                raise
             message = "this service has not been implemented"
         service = _signing_service(environ)
         message = f"simulated AWS (moto), {service}: {message}"
@@ -157,6 +154,19 @@ class UnsupportedOperations:
         headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "NotImplemented")]
         start_response("501 Not Implemented", headers)
         return [json.dumps({"__type": "NotImplemented", "message": message}).encode()]
+
+    def _routes(self, environ: dict[str, Any]) -> bool:
+        """Whether moto has a backend for this request: its dispatcher's own rule (``get_backend_for_host``,
+        which also prints each host it cannot route — from a server thread, where swapping ``sys.stdout`` would
+        swallow the console's lines)."""
+        from moto import backends
+
+        host = self.dispatcher.infer_service_region_host(environ, environ.get("PATH_INFO", ""))
+        if not host:
+            return False
+        return host in backends.list_of_moto_modules() or any(
+            pattern.match(f"http://{host}") for _backend, pattern in self.dispatcher.backend_url_patterns
+        )
 
 
 def _signing_service(environ: dict[str, Any]) -> str:
