@@ -13,9 +13,10 @@ Computed from the calls counted **at the server** per operation and signing regi
     between tries (0.5 s, doubling, at most 5 s: :func:`awsbp.collect.iam.credential_report`), then
     ``GetCredentialReport``;
   - per-resource calls after the listing that names the resources, ``ceil(n / concurrency)`` rounds at the
-    service's allowed concurrency: user data per instance after ``DescribeInstances``, SSH keys per holder of
-    HTTPS Git credentials after ``ListServiceSpecificCredentials``, ``GetPipeline`` after ``ListPipelines``,
-    ``BatchGetProjects`` after ``ListProjects``;
+    service's allowed concurrency or, past the bucket's burst, its rate (``L + (n − burst) / rate``), whichever
+    is longer: user data per instance after ``DescribeInstances``, SSH keys per holder of HTTPS Git credentials
+    after ``ListServiceSpecificCredentials``, ``GetPipeline`` after ``ListPipelines``, ``BatchGetProjects``
+    after ``ListProjects`` (the bucket counted full when the listing ends: a lower bound);
 * **budget bounds** — all calls of one (service, region) share a budget: at most ``concurrency`` in flight
   (``ceil(calls / concurrency)`` rounds of ``L``) and, past the first ``burst`` calls, ``rate`` per second
   (``L + (calls − burst) / rate``).
@@ -108,10 +109,10 @@ def critical_path(
             calls, work = per_budget.get((service, region), (0, 0.0))
             per_budget[service, region] = (calls + n, work + total(name, region))
             if name in FAN_OUT:
-                rounds = math.ceil(n / limit(service).concurrency)
-                chains[f"{FAN_OUT[name]} → {name} ({region})"] = total(FAN_OUT[name], region) + rounds * each(
-                    name, region
-                )
+                share = limit(service)
+                rounds = math.ceil(n / share.concurrency) * each(name, region)
+                paced = latency + max(0.0, n - share.burst) / share.rate
+                chains[f"{FAN_OUT[name]} → {name} ({region})"] = total(FAN_OUT[name], region) + max(rounds, paced)
             elif name == REPORT_GENERATE:
                 label = f"{name} ×{n} → {REPORT_GET} (polling waits included)"
                 chains[label] = total(name, region) + total(REPORT_GET, region) + poll_waits(n)

@@ -30,10 +30,18 @@ def test_critical_path_follows_pages_fan_outs_and_the_credential_report():
 
 
 def test_critical_path_of_a_busy_region_is_its_budget():
-    counts = {"ec2.DescribeInstances": {"eu-west-1": 1}, "ec2.DescribeInstanceAttribute": {"eu-west-1": 250}}
+    counts = {f"ec2.Describe{n}": {"eu-west-1": 1} for n in range(251)}  # one call each, none after another
     path = critical_path(counts, 0.1, lambda service: Budget(concurrency=10, rate=20, burst=100))
     assert path.longest == "ec2 budget in eu-west-1: 251 calls"
     assert path.seconds == pytest.approx(0.1 + (251 - 100) / 20)
+
+
+def test_per_resource_calls_past_the_burst_go_at_the_budget_s_rate_after_their_listing():
+    counts = {"ec2.DescribeInstances": {"eu-west-1": 1}, "ec2.DescribeInstanceAttribute": {"eu-west-1": 250}}
+    path = critical_path(counts, 0.1, lambda service: Budget(concurrency=10, rate=20, burst=100))
+    assert path.longest == "ec2.DescribeInstances → ec2.DescribeInstanceAttribute (eu-west-1)"
+    assert path.seconds == pytest.approx(0.1 + 0.1 + (250 - 100) / 20)  # the listing, then the bucket's pace
+    assert path.chains["ec2 budget in eu-west-1: 251 calls"] < path.seconds
 
 
 def test_critical_path_with_moto_s_cpu_adds_it_to_each_call_and_bounds_the_whole_run():
