@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+from awsbp.demo.wire import credential_scope
+
 # SigV4 signing names that differ from the boto3 client names
 SIGNING_TO_CLIENT = {"elasticloadbalancing": "elb", "access-analyzer": "accessanalyzer"}
 # REST APIs the benchmark meets: (service, method, path pattern) -> operation
@@ -29,14 +30,12 @@ REST = {
 
 def region(environ: dict[str, Any]) -> str:
     """The region a request was signed for (``""`` when unsigned)."""
-    match = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else ""
+    return credential_scope(environ)[1]
 
 
 def operation(environ: dict[str, Any], body: bytes) -> str:
     """``iam.ListUsers`` for one request (``service.?`` when the operation cannot be told)."""
-    match = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    service = match.group(2) if match else "unsigned"
+    service = credential_scope(environ)[2] or "unsigned"
     service = SIGNING_TO_CLIENT.get(service, service)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if target:

@@ -20,16 +20,16 @@ from __future__ import annotations
 import io
 import json
 import random
-import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from awsbp.demo.wire import credential_scope
+
 from bench.counting import SIGNING_TO_CLIENT, operation
 
-SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 # REST services' throttling error codes (HTTP 429); every other REST service answers ThrottlingException
 REST_THROTTLING = {"lambda": "TooManyRequestsException"}
 MESSAGE = "Rate exceeded"
@@ -129,11 +129,11 @@ class Throttle:
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        match = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if _skip(environ) or not match:
+        access_key, region, signed_for = credential_scope(environ)
+        if _skip(environ) or not signed_for:
             return self.app(environ, start_response)
-        service = SIGNING_TO_CLIENT.get(match["service"], match["service"])
-        key = (match["key"], service, match["region"])
+        service = SIGNING_TO_CLIENT.get(signed_for, signed_for)
+        key = (access_key, service, region)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:

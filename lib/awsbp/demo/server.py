@@ -27,13 +27,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
-from xml.sax.saxutils import escape
 
 import boto3
 
 from awsbp.batch.executors import carried_environment, jobs_carry
 from awsbp.demo.clients import DEMO_CREDENTIAL, DEMO_REGION, LOOPBACK_HOSTS, demo_clients, require_loopback
 from awsbp.demo.simulated_iam import IamExtensions
+from awsbp.demo.wire import credential_scope, query_error
 
 MOTO_SEED = 42
 # Control requests (reset, seed) only guard against a hung server: on a loaded machine a reset of a large world
@@ -61,8 +61,6 @@ WARM_UP_READS = (
     ("iam", "list_users"),
     ("sts", "get_caller_identity"),
 )
-
-QUERY_NAMESPACES = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
 
 # Variables that could make a client reach a real account, or a profile that does not exist.
 _REMOVED_VARIABLES = (
@@ -98,7 +96,7 @@ class AssumeRoleRules:
             refusal = self.refusal(form) if form.get("Action") == "AssumeRole" else ""
             if refusal:
                 start_response("403 Forbidden", [("Content-Type", "text/xml")])
-                return [_query_error("sts", "AccessDenied", refusal)]
+                return [query_error("sts", "AccessDenied", refusal)]
         return self.app(environ, start_response)
 
     @staticmethod
@@ -146,11 +144,11 @@ class UnsupportedOperations:
             if self._routes(environ):
                 raise
             message = "this service has not been implemented"
-        service = _signing_service(environ)
+        service = credential_scope(environ)[2] or "AWS"
         message = f"simulated AWS (moto), {service}: {message}"
         if str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):  # query protocol
             start_response("501 Not Implemented", [("Content-Type", "text/xml")])
-            return [_query_error(service, "NotImplemented", message)]
+            return [query_error(service, "NotImplemented", message)]
         headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "NotImplemented")]
         start_response("501 Not Implemented", headers)
         return [json.dumps({"__type": "NotImplemented", "message": message}).encode()]
@@ -167,27 +165,6 @@ class UnsupportedOperations:
         return host in backends.list_of_moto_modules() or any(
             pattern.match(f"http://{host}") for _backend, pattern in self.dispatcher.backend_url_patterns
         )
-
-
-def _signing_service(environ: dict[str, Any]) -> str:
-    """The service a SigV4 request is signed for (``Credential=AKID/date/region/<service>/aws4_request``)."""
-    scope = str(environ.get("HTTP_AUTHORIZATION", "")).split("Credential=", 1)[-1].split(",", 1)[0].split("/")
-    return scope[3] if len(scope) > 3 else "AWS"
-
-
-def _query_error(service: str, code: str, message: str) -> bytes:
-    """An error as the query protocol writes it: EC2's own shape, or ``ErrorResponse`` (IAM, STS, …)."""
-    code, message, request_id = escape(code), escape(message), "00000000-0000-0000-0000-000000000000"
-    if service == "ec2":
-        return (
-            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
-            f"<RequestID>{request_id}</RequestID></Response>"
-        ).encode()
-    xmlns = f' xmlns="{QUERY_NAMESPACES[service]}"' if service in QUERY_NAMESPACES else ""
-    return (
-        f"<ErrorResponse{xmlns}><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-    ).encode()
 
 
 # The AWS managed policies the simulated accounts can attach (the worlds attach these; attaching another fails

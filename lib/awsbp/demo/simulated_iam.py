@@ -38,7 +38,9 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
+from awsbp.demo.wire import NAMESPACES, credential_scope, query_error
+
+IAM_NAMESPACE = NAMESPACES["iam"]
 CONTROL_PREFIX = "/moto-api/awsbp/"
 ACTIVITY_PATH = CONTROL_PREFIX + "iam/activity"
 ROOT_USER = "<root_account>"
@@ -194,23 +196,17 @@ def iam_answer(action: str, result: dict[str, Any]) -> bytes:
 
 
 def iam_error(code: str, message: str) -> bytes:
-    return (
-        f'<ErrorResponse xmlns="{IAM_NAMESPACE}"><Error><Type>Sender</Type><Code>{escape(code)}</Code>'
-        f"<Message>{escape(message)}</Message></Error><RequestId>{_request_id()}</RequestId></ErrorResponse>"
-    ).encode()
+    return query_error("iam", code, message, _request_id())
 
 
 # --- moto's state -------------------------------------------------------------------------------------------------
-
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]*)/")
 
 
 def _caller(environ: dict[str, Any]) -> tuple[str, str]:
     """(account id, access key id) of a request, resolved as moto resolves them."""
     from moto.iam.models import get_account_id_from
 
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    key = match.group(1) if match else ""
+    key = credential_scope(environ)[0]
     if "MOTO_ACCOUNT_ID" in os.environ:
         return os.environ["MOTO_ACCOUNT_ID"], key
     if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
