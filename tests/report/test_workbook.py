@@ -101,3 +101,17 @@ def test_an_account_s_notebooks_read_its_saved_assessment_once_and_again_when_it
     assert again.assessment is not vpc.assessment
     assert not [f for f in again.findings if f.check_id == "BP-VPC-04"]
     assert [f for f in vpc.findings if f.check_id == "BP-VPC-04"]  # the earlier workbook keeps what it read
+
+
+def test_a_chapter_without_gaps_does_not_claim_every_api_call_succeeded():
+    """A gap another chapter's checks (or no check) depend on stays out of this chapter, and so does the claim
+    that every call of the run succeeded: the words say only what holds for this chapter."""
+    snap = snapshot(world_with_a_public_instance(), missing=["ec2.DescribeFlowLogs"])
+    for lang, chapter_words, run_words in (
+        ("en", "checks need succeeded", "Every API call succeeded"),
+        ("ja", "本章のチェックに必要な", "すべての API 呼び出しが成功し"),
+    ):
+        assessment = assess(snap, Settings(), [], today=date(2026, 12, 1), lang=lang)
+        iam = str(Workbook(assessment, "iam").gaps())
+        assert chapter_words in iam and run_words not in iam and "DescribeFlowLogs" not in iam
+        assert "DescribeFlowLogs" in str(Workbook(assessment, "vpc").gaps())

@@ -378,7 +378,8 @@ class Workbook:
         title = f'<h2 id="gaps">{esc(ui("collection_gaps"))}</h2>'
         mine = self.assessment.gaps_of(self.domain)
         if not mine:
-            return HTMLBlock(f"{title}<p>{esc(ui('collection_gaps_none'))}</p>")
+            # other domains' gaps (or an API no check reads) may remain: say only what holds for this chapter
+            return HTMLBlock(f"{title}<p>{esc(ui('collection_gaps_none_chapter'))}</p>")
         cols = ["col_api", "col_region", "gap_what", "gap_how"]
         body = []
         for g in mine:
